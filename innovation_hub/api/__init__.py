@@ -1,0 +1,1 @@
+"""The public read-only JSON API, v1."""

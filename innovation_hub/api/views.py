@@ -1,0 +1,53 @@
+"""GET /api/v1/…: the public catalogue as JSON, reusing the catalogue's queries."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, jsonify, request
+
+from ..catalogue import queries
+from ..extensions import db
+from . import serializers
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@bp.get("/studios")
+def studios():
+    filters = queries.StudioFilters.from_args(request.args)
+    page = db.paginate(
+        queries.studios_select(filters),
+        page=queries.page_arg(request.args),
+        per_page=queries.per_page_arg(request.args, 20),
+        error_out=False,
+    )
+    counts = queries.record_counts([s.id for s in page.items])
+    return jsonify(
+        total=page.total, page=page.page, per_page=page.per_page,
+        items=[serializers.studio_summary(s, counts[s.id]) for s in page.items],
+    )
+
+
+@bp.get("/studios/<int:studio_id>")
+def studio(studio_id: int):
+    found = queries.studio_page(studio_id) or abort(404)
+    return jsonify(serializers.studio_detail(*found))
+
+
+@bp.get("/achievements/<int:achievement_id>")
+def achievement(achievement_id: int):
+    return jsonify(serializers.achievement_detail(queries.public_achievement(achievement_id) or abort(404)))
+
+
+@bp.get("/patents/<int:patent_id>")
+def patent(patent_id: int):
+    return jsonify(serializers.patent_detail(queries.public_patent(patent_id) or abort(404)))
+
+
+@bp.get("/people/<int:person_id>")
+def person(person_id: int):
+    return jsonify(serializers.person_detail(queries.person_record(person_id) or abort(404)))
+
+
+@bp.get("/stats")
+def stats():
+    return jsonify(serializers.stats(queries.catalogue_stats()))

@@ -1,0 +1,1 @@
+"""The catalogue: studios, people, achievements and patents."""

@@ -1,0 +1,242 @@
+"""Studio, Person, Achievement and Patent, as in DESIGN.md's records and ledger."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
+from sqlalchemy.ext.orderinglist import ordering_list
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from ..extensions import db
+from ..models import Category, District, Level, PatentKind, RecordStatus, TimestampMixin, TitleState
+from . import patent_numbers
+
+
+def enum_column(enum_cls):
+    """Store an enum by its value (not its Python name) in a plain VARCHAR."""
+    return Enum(
+        enum_cls,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+    )
+
+
+class WanAmount(TypeDecorator):
+    """An amount in 万元, stored as an integer count of 0.01 万元 so SUM() is exact everywhere."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return int((Decimal(value) * 100).to_integral_value())
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+class Person(TimestampMixin, db.Model):
+    """A worker; the same name in the same host unit is the same person."""
+
+    __tablename__ = "people"
+    __table_args__ = (UniqueConstraint("name", "host_unit", name="uq_people_name_host_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+    host_unit: Mapped[str] = mapped_column(String(120), default="")
+    honours: Mapped[list[Honour]] = relationship(
+        back_populates="person", order_by="Honour.year", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Person {self.name} @ {self.host_unit}>"
+
+
+class Honour(db.Model):
+    """An honour such as 全国劳模 or 五一劳动奖章, with the year it was given."""
+
+    __tablename__ = "honours"
+    __table_args__ = (UniqueConstraint("person_id", "title", "year", name="uq_honours_person_title_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(60))
+    year: Mapped[int | None]
+    person: Mapped[Person] = relationship(back_populates="honours")
+
+    @property
+    def display(self) -> str:
+        return f"{self.title}（{self.year}）" if self.year else self.title
+
+
+class Studio(TimestampMixin, db.Model):
+    """A model-worker or craftsman innovation studio (创新工作室)."""
+
+    __tablename__ = "studios"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    host_unit: Mapped[str] = mapped_column(String(120))
+    industry: Mapped[str] = mapped_column(String(40), index=True)
+    district: Mapped[District] = mapped_column(enum_column(District), index=True)
+    members: Mapped[int | None]
+    intro: Mapped[str] = mapped_column(Text, default="")
+    # The highest valid title's level and year, kept by refresh_level(): the list filters on it.
+    level: Mapped[Level | None] = mapped_column(enum_column(Level), index=True)
+    named_year: Mapped[int | None]
+
+    leader: Mapped[Person | None] = relationship(lazy="joined")
+    titles: Mapped[list[StudioTitle]] = relationship(
+        back_populates="studio", order_by="StudioTitle.year", cascade="all, delete-orphan"
+    )
+    achievements: Mapped[list[Achievement]] = relationship(back_populates="studio")
+    patents: Mapped[list[Patent]] = relationship(back_populates="studio")
+
+    def refresh_level(self) -> None:
+        """Set level and named_year from the highest valid title (the latest of equals)."""
+        valid = [t for t in self.titles if t.state is TitleState.VALID]
+        best = max(valid, key=lambda t: (t.level.rank, t.year), default=None)
+        self.level = best.level if best else None
+        self.named_year = best.year if best else None
+
+    def __repr__(self) -> str:
+        return f"<Studio {self.name}>"
+
+
+class StudioTitle(db.Model):
+    """One conferment of a studio title (市级 first, 省级 later, …)."""
+
+    __tablename__ = "studio_titles"
+    __table_args__ = (UniqueConstraint("studio_id", "level", "year", name="uq_studio_titles_level_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = mapped_column(ForeignKey("studios.id", ondelete="CASCADE"), index=True)
+    level: Mapped[Level] = mapped_column(enum_column(Level))
+    conferred_by: Mapped[str] = mapped_column(String(120), default="")
+    year: Mapped[int]
+    doc_number: Mapped[str] = mapped_column(String(80), default="")
+    state: Mapped[TitleState] = mapped_column(enum_column(TitleState), default=TitleState.VALID)
+    studio: Mapped[Studio] = relationship(back_populates="titles")
+
+
+class AchievementCompleter(db.Model):
+    """Completer number `position` (0 first) of an achievement."""
+
+    __tablename__ = "achievement_completers"
+
+    achievement_id: Mapped[int] = mapped_column(
+        ForeignKey("achievements.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class PatentInventor(db.Model):
+    """Inventor number `position` (0 first) of a patent."""
+
+    __tablename__ = "patent_inventors"
+
+    patent_id: Mapped[int] = mapped_column(ForeignKey("patents.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    person: Mapped[Person] = relationship(lazy="joined")
+
+
+class Achievement(TimestampMixin, db.Model):
+    """成果: an innovation result of a studio."""
+
+    __tablename__ = "achievements"
+    __table_args__ = (
+        UniqueConstraint("studio_id", "title", name="uq_achievements_studio_title"),
+        Index("ix_achievements_status_year", "status", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = mapped_column(ForeignKey("studios.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[Category] = mapped_column(enum_column(Category), index=True)
+    year: Mapped[int]
+    value_wan: Mapped[Decimal | None] = mapped_column(WanAmount)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[RecordStatus] = mapped_column(enum_column(RecordStatus), default=RecordStatus.DRAFT)
+    return_reason: Mapped[str] = mapped_column(Text, default="")
+
+    studio: Mapped[Studio] = relationship(back_populates="achievements")
+    completer_links: Mapped[list[AchievementCompleter]] = relationship(
+        order_by=AchievementCompleter.position,
+        collection_class=ordering_list("position"),
+        cascade="all, delete-orphan",
+    )
+    completers: AssociationProxy[list[Person]] = association_proxy(
+        "completer_links", "person", creator=lambda person: AchievementCompleter(person=person)
+    )
+    patents: Mapped[list[Patent]] = relationship(back_populates="achievement")
+
+    @property
+    def is_public(self) -> bool:
+        return self.status is RecordStatus.APPROVED
+
+    def __repr__(self) -> str:
+        return f"<Achievement {self.title}>"
+
+
+class Patent(TimestampMixin, db.Model):
+    """专利, stored under its normalised application number."""
+
+    __tablename__ = "patents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[PatentKind] = mapped_column(enum_column(PatentKind), index=True)
+    studio_id: Mapped[int] = mapped_column(ForeignKey("studios.id"), index=True)
+    patentee: Mapped[str] = mapped_column(String(200), default="")
+    filing_date: Mapped[date | None]
+    grant_date: Mapped[date | None]
+    achievement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("achievements.id", ondelete="SET NULL"), index=True
+    )
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[RecordStatus] = mapped_column(
+        enum_column(RecordStatus), default=RecordStatus.DRAFT, index=True
+    )
+    return_reason: Mapped[str] = mapped_column(Text, default="")
+
+    studio: Mapped[Studio] = relationship(back_populates="patents")
+    achievement: Mapped[Achievement | None] = relationship(back_populates="patents")
+    inventor_links: Mapped[list[PatentInventor]] = relationship(
+        order_by=PatentInventor.position,
+        collection_class=ordering_list("position"),
+        cascade="all, delete-orphan",
+    )
+    inventors: AssociationProxy[list[Person]] = association_proxy(
+        "inventor_links", "person", creator=lambda person: PatentInventor(person=person)
+    )
+
+    @property
+    def display_number(self) -> str:
+        return patent_numbers.display(self.number)
+
+    @property
+    def term_end(self) -> date | None:
+        return patent_numbers.term_end(self.kind, self.filing_date)
+
+    @property
+    def is_public(self) -> bool:
+        return self.status is RecordStatus.APPROVED
+
+    def __repr__(self) -> str:
+        return f"<Patent {self.display_number}>"
+
+

@@ -1,0 +1,364 @@
+"""Read-side queries of the public catalogue: filters, lists, record pages, figures.
+
+Only approved achievements and patents are public. Every query here loads what its page
+shows in a constant number of statements (no N+1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from decimal import Decimal
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+
+from ..errors import BadRequest
+from ..extensions import db
+from ..models import Category, District, Level, PatentKind, RecordStatus
+from .models import Achievement, AchievementCompleter, Patent, PatentInventor, Person, Studio
+
+APPROVED = RecordStatus.APPROVED
+MIN_YEAR, MAX_YEAR = 1950, 2100
+
+
+def _enum_arg(args: MultiDict, name: str, enum_cls, title: str):
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    member = enum_cls.from_label(raw)
+    if member is None:
+        raise BadRequest(f"{title}“{raw}”无效，可选：{'、'.join(enum_cls.labels())}")
+    return member
+
+
+def _int_arg(args: MultiDict, name: str, title: str, low: int = MIN_YEAR, high: int = MAX_YEAR) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{title}“{raw}”不是整数") from None
+    if not low <= value <= high:
+        raise BadRequest(f"{title}应在 {low} 到 {high} 之间")
+    return value
+
+
+def page_arg(args: MultiDict) -> int:
+    return _int_arg(args, "page", "页码", 1, 100000) or 1
+
+
+def per_page_arg(args: MultiDict, default: int) -> int:
+    return _int_arg(args, "per_page", "每页条数", 1, 100) or default
+
+
+@dataclass(frozen=True)
+class StudioFilters:
+    level: Level | None = None
+    industry: str | None = None
+    district: District | None = None
+
+    @classmethod
+    def from_args(cls, args: MultiDict) -> StudioFilters:
+        return cls(
+            level=_enum_arg(args, "level", Level, "级别"),
+            industry=(args.get("industry") or "").strip() or None,
+            district=_enum_arg(args, "district", District, "所在地区"),
+        )
+
+    def apply(self, stmt: Select) -> Select:
+        if self.level:
+            stmt = stmt.where(Studio.level == self.level)
+        if self.industry:
+            stmt = stmt.where(Studio.industry == self.industry)
+        if self.district:
+            stmt = stmt.where(Studio.district == self.district)
+        return stmt
+
+    def as_args(self) -> dict[str, str]:
+        return _as_args(self)
+
+
+@dataclass(frozen=True)
+class AchievementFilters:
+    category: Category | None = None
+    year: int | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    studio_id: int | None = None
+    level: Level | None = None
+    industry: str | None = None
+    district: District | None = None
+
+    @classmethod
+    def from_args(cls, args: MultiDict) -> AchievementFilters:
+        return cls(
+            category=_enum_arg(args, "category", Category, "类别"),
+            year=_int_arg(args, "year", "年份"),
+            year_from=_int_arg(args, "year_from", "起始年份"),
+            year_to=_int_arg(args, "year_to", "截止年份"),
+            studio_id=_int_arg(args, "studio", "工作室编号", 1, 2**31),
+            level=_enum_arg(args, "level", Level, "级别"),
+            industry=(args.get("industry") or "").strip() or None,
+            district=_enum_arg(args, "district", District, "所在地区"),
+        )
+
+    def apply(self, stmt: Select) -> Select:
+        if self.category:
+            stmt = stmt.where(Achievement.category == self.category)
+        if self.year:
+            stmt = stmt.where(Achievement.year == self.year)
+        if self.year_from:
+            stmt = stmt.where(Achievement.year >= self.year_from)
+        if self.year_to:
+            stmt = stmt.where(Achievement.year <= self.year_to)
+        if self.studio_id:
+            stmt = stmt.where(Achievement.studio_id == self.studio_id)
+        studio_filters = StudioFilters(self.level, self.industry, self.district)
+        if studio_filters != StudioFilters():
+            stmt = studio_filters.apply(stmt.join(Achievement.studio))
+        return stmt
+
+    def as_args(self) -> dict[str, str]:
+        return _as_args(self)
+
+
+@dataclass(frozen=True)
+class PatentFilters:
+    kind: PatentKind | None = None
+    studio_id: int | None = None
+    year: int | None = None
+
+    @classmethod
+    def from_args(cls, args: MultiDict) -> PatentFilters:
+        return cls(
+            kind=_enum_arg(args, "kind", PatentKind, "专利类型"),
+            studio_id=_int_arg(args, "studio", "工作室编号", 1, 2**31),
+            year=_int_arg(args, "year", "申请年份"),
+        )
+
+    def apply(self, stmt: Select) -> Select:
+        if self.kind:
+            stmt = stmt.where(Patent.kind == self.kind)
+        if self.studio_id:
+            stmt = stmt.where(Patent.studio_id == self.studio_id)
+        if self.year:
+            stmt = stmt.where(Patent.filing_date.between(f"{self.year}-01-01", f"{self.year}-12-31"))
+        return stmt
+
+    def as_args(self) -> dict[str, str]:
+        return _as_args(self)
+
+
+def _as_args(filters) -> dict[str, str]:
+    """The query-string form of a filter set (enums by value), for links and downloads."""
+    names = {"studio_id": "studio"}
+    out = {}
+    for f in fields(filters):
+        value = getattr(filters, f.name)
+        if value is not None:
+            out[names.get(f.name, f.name)] = value.value if hasattr(value, "value") else str(value)
+    return out
+
+
+# ---------------------------------------------------------------- lists
+
+_LEVEL_ORDER = case({Level.NATIONAL.value: 0, Level.PROVINCIAL.value: 1, Level.CITY.value: 2}, value=Studio.level, else_=3)
+
+
+def studios_select(filters: StudioFilters) -> Select:
+    """Studios matching the filters, national first, then by name."""
+    return filters.apply(select(Studio)).order_by(_LEVEL_ORDER, Studio.named_year, Studio.id)
+
+
+def public_achievements_select(filters: AchievementFilters | None = None) -> Select:
+    """Approved achievements, newest first, with studio and completers loaded."""
+    stmt = (
+        select(Achievement)
+        .where(Achievement.status == APPROVED)
+        .options(selectinload(Achievement.completer_links), selectinload(Achievement.studio))
+        .order_by(Achievement.year.desc(), Achievement.id.desc())
+    )
+    return (filters or AchievementFilters()).apply(stmt)
+
+
+def public_patents_select(filters: PatentFilters | None = None) -> Select:
+    """Approved patents, newest filing first, with studio and inventors loaded."""
+    stmt = (
+        select(Patent)
+        .where(Patent.status == APPROVED)
+        .options(selectinload(Patent.inventor_links), selectinload(Patent.studio))
+        .order_by(Patent.filing_date.desc().nulls_last(), Patent.id.desc())
+    )
+    return (filters or PatentFilters()).apply(stmt)
+
+
+def record_counts(studio_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """{studio id: (approved achievements, approved patents)} in two statements."""
+    if not studio_ids:
+        return {}
+    achievements = dict(
+        db.session.execute(
+            select(Achievement.studio_id, func.count())
+            .where(Achievement.studio_id.in_(studio_ids), Achievement.status == APPROVED)
+            .group_by(Achievement.studio_id)
+        ).all()
+    )
+    patents = dict(
+        db.session.execute(
+            select(Patent.studio_id, func.count())
+            .where(Patent.studio_id.in_(studio_ids), Patent.status == APPROVED)
+            .group_by(Patent.studio_id)
+        ).all()
+    )
+    return {sid: (achievements.get(sid, 0), patents.get(sid, 0)) for sid in studio_ids}
+
+
+def studio_facets(filters: StudioFilters) -> dict[str, list[tuple[str, str, int]]]:
+    """Counts for each filter value given the other filters: {facet: [(value, label, count)]}."""
+    out = {}
+    for name, column, enum_cls in (
+        ("level", Studio.level, Level),
+        ("district", Studio.district, District),
+        ("industry", Studio.industry, None),
+    ):
+        others = StudioFilters(**{**filters.__dict__, name: None})
+        rows = db.session.execute(others.apply(select(column, func.count()).group_by(column))).all()
+        counts = {key: n for key, n in rows if key is not None}
+        if enum_cls:
+            out[name] = [(m.value, m.label, counts.get(m, 0)) for m in enum_cls]
+        else:
+            out[name] = [(k, k, n) for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return out
+
+
+def industries() -> list[str]:
+    return list(db.session.execute(select(Studio.industry).distinct().order_by(Studio.industry)).scalars())
+
+
+# ---------------------------------------------------------------- record pages
+
+def studio_page(studio_id: int) -> tuple[Studio, list[Achievement], list[Patent]] | None:
+    studio = db.session.execute(
+        select(Studio).where(Studio.id == studio_id).options(selectinload(Studio.titles))
+    ).scalar_one_or_none()
+    if studio is None:
+        return None
+    achievements = list(db.session.execute(
+        public_achievements_select(AchievementFilters(studio_id=studio_id))
+    ).scalars())
+    patents = list(db.session.execute(public_patents_select(PatentFilters(studio_id=studio_id))).scalars())
+    return studio, achievements, patents
+
+
+def public_achievement(achievement_id: int) -> Achievement | None:
+    return db.session.execute(
+        select(Achievement)
+        .where(Achievement.id == achievement_id, Achievement.status == APPROVED)
+        .options(selectinload(Achievement.completer_links), selectinload(Achievement.patents))
+    ).scalar_one_or_none()
+
+
+def public_patent(patent_id: int) -> Patent | None:
+    return db.session.execute(
+        select(Patent)
+        .where(Patent.id == patent_id, Patent.status == APPROVED)
+        .options(selectinload(Patent.inventor_links), selectinload(Patent.achievement))
+    ).scalar_one_or_none()
+
+
+@dataclass
+class PersonRecord:
+    person: Person
+    studios_led: list[Studio]
+    achievements: list[Achievement]
+    patents: list[Patent]
+
+
+def person_record(person_id: int) -> PersonRecord | None:
+    """A person with honours, the studios led and the public achievements and patents."""
+    person = db.session.execute(
+        select(Person).where(Person.id == person_id).options(selectinload(Person.honours))
+    ).scalar_one_or_none()
+    if person is None:
+        return None
+    studios = list(db.session.execute(select(Studio).where(Studio.leader_id == person_id)).scalars())
+    achievements = list(db.session.execute(
+        public_achievements_select().where(
+            Achievement.id.in_(
+                select(AchievementCompleter.achievement_id).where(AchievementCompleter.person_id == person_id)
+            )
+        )
+    ).scalars())
+    patents = list(db.session.execute(
+        public_patents_select().where(
+            Patent.id.in_(select(PatentInventor.patent_id).where(PatentInventor.person_id == person_id))
+        )
+    ).scalars())
+    if not (studios or achievements or patents):
+        return None  # a person known only from unpublished records is not public
+    return PersonRecord(person, studios, achievements, patents)
+
+
+# ---------------------------------------------------------------- figures
+
+def _grouped(column, *where) -> dict:
+    stmt = select(column, func.count()).group_by(column)
+    for clause in where:
+        stmt = stmt.where(clause)
+    return {key: n for key, n in db.session.execute(stmt).all() if key is not None}
+
+
+@dataclass
+class CatalogueStats:
+    studios: int
+    studios_by_level: dict[Level, int]
+    achievements: int
+    achievements_by_category: dict[Category, int]
+    patents: int
+    patents_by_kind: dict[PatentKind, int]
+    value_wan: Decimal
+    by_year: dict[int, int]
+    by_year_category: dict[int, dict[Category, int]]
+    by_industry: dict[str, int]
+    by_district: dict[District, int]
+
+
+def catalogue_stats() -> CatalogueStats:
+    """The report's figures, computed live from the database."""
+    by_level = _grouped(Studio.level)
+    by_category = _grouped(Achievement.category, Achievement.status == APPROVED)
+    by_kind = _grouped(Patent.kind, Patent.status == APPROVED)
+    by_year_category: dict[int, dict[Category, int]] = {}
+    for year, category, n in db.session.execute(
+        select(Achievement.year, Achievement.category, func.count())
+        .where(Achievement.status == APPROVED)
+        .group_by(Achievement.year, Achievement.category)
+        .order_by(Achievement.year)
+    ).all():
+        by_year_category.setdefault(year, {})[category] = n
+    value = db.session.execute(
+        select(func.sum(Achievement.value_wan)).where(Achievement.status == APPROVED)
+    ).scalar()
+    by_district = _grouped(Studio.district)
+    return CatalogueStats(
+        studios=sum(_grouped(Studio.district).values()) if by_district else 0,
+        studios_by_level={m: by_level.get(m, 0) for m in Level},
+        achievements=sum(by_category.values()),
+        achievements_by_category={m: by_category.get(m, 0) for m in Category},
+        patents=sum(by_kind.values()),
+        patents_by_kind={m: by_kind.get(m, 0) for m in PatentKind},
+        value_wan=value or Decimal("0.00"),
+        by_year={year: sum(c.values()) for year, c in by_year_category.items()},
+        by_year_category=by_year_category,
+        by_industry=dict(sorted(_grouped(Studio.industry).items(), key=lambda kv: (-kv[1], kv[0]))),
+        by_district={m: by_district.get(m, 0) for m in District},
+    )
+
+
+def search_people(name: str) -> list[Person]:
+    """People whose name contains `name` (the person index on the home page)."""
+    return list(db.session.execute(
+        select(Person).where(or_(Person.name.contains(name))).order_by(Person.name).limit(50)
+    ).scalars())

@@ -1,0 +1,115 @@
+"""Public catalogue pages: home, studio/achievement/patent lists and pages, person pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from ..extensions import db
+from ..ledger.downloads import workbook_response
+from ..models import Category, District, Level, PatentKind
+from . import charts, queries
+from .queries import AchievementFilters, PatentFilters, StudioFilters
+
+bp = Blueprint("catalogue", __name__)
+
+
+def _paginate(stmt, per_page: int | None = None):
+    return db.paginate(
+        stmt, page=queries.page_arg(request.args), per_page=per_page or current_app.config["PER_PAGE"],
+        error_out=False, count=True,
+    )
+
+
+@bp.get("/")
+def home():
+    stats = queries.catalogue_stats()
+    return render_template(
+        "catalogue/home.html", stats=stats, charts=charts.home_charts(stats),
+        levels=list(Level), categories=list(Category), kinds=list(PatentKind),
+    )
+
+
+@bp.get("/studios")
+def studio_list():
+    filters = StudioFilters.from_args(request.args)
+    page = _paginate(queries.studios_select(filters))
+    return render_template(
+        "catalogue/studio_list.html", page=page, filters=filters,
+        counts=queries.record_counts([s.id for s in page.items]),
+        facets=queries.studio_facets(filters), districts=list(District),
+    )
+
+
+@bp.get("/studios/export.xlsx")
+def studio_export():
+    filters = StudioFilters.from_args(request.args)
+    studios = db.session.execute(queries.studios_select(filters)).scalars()
+    return workbook_response("工作室台账.xlsx", studios=studios)
+
+
+@bp.get("/studios/<int:studio_id>")
+def studio_detail(studio_id: int):
+    found = queries.studio_page(studio_id)
+    if found is None:
+        abort(404)
+    studio, achievements, patents = found
+    return render_template("catalogue/studio.html", studio=studio, achievements=achievements, patents=patents)
+
+
+@bp.get("/achievements")
+def achievement_list():
+    filters = AchievementFilters.from_args(request.args)
+    page = _paginate(queries.public_achievements_select(filters))
+    studio = db.session.get(queries.Studio, filters.studio_id) if filters.studio_id else None
+    return render_template(
+        "catalogue/achievement_list.html", page=page, filters=filters, studio=studio,
+        categories=list(Category), levels=list(Level), districts=list(District),
+    )
+
+
+@bp.get("/achievements/export.xlsx")
+def achievement_export():
+    filters = AchievementFilters.from_args(request.args)
+    achievements = db.session.execute(queries.public_achievements_select(filters)).scalars()
+    return workbook_response("成果台账.xlsx", achievements=achievements)
+
+
+@bp.get("/achievements/<int:achievement_id>")
+def achievement_detail(achievement_id: int):
+    achievement = queries.public_achievement(achievement_id)
+    if achievement is None:
+        abort(404)
+    return render_template("catalogue/achievement.html", achievement=achievement)
+
+
+@bp.get("/patents")
+def patent_list():
+    filters = PatentFilters.from_args(request.args)
+    page = _paginate(queries.public_patents_select(filters))
+    studio = db.session.get(queries.Studio, filters.studio_id) if filters.studio_id else None
+    return render_template(
+        "catalogue/patent_list.html", page=page, filters=filters, studio=studio, kinds=list(PatentKind)
+    )
+
+
+@bp.get("/patents/export.xlsx")
+def patent_export():
+    filters = PatentFilters.from_args(request.args)
+    patents = db.session.execute(queries.public_patents_select(filters)).scalars()
+    return workbook_response("专利台账.xlsx", patents=patents)
+
+
+@bp.get("/patents/<int:patent_id>")
+def patent_detail(patent_id: int):
+    patent = queries.public_patent(patent_id)
+    if patent is None:
+        abort(404)
+    return render_template("catalogue/patent.html", patent=patent)
+
+
+@bp.get("/people/<int:person_id>")
+def person_detail(person_id: int):
+    record = queries.person_record(person_id)
+    if record is None:
+        abort(404)
+    return render_template("catalogue/person.html", record=record)

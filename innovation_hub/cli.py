@@ -1,0 +1,69 @@
+"""Command line: thin wrappers over the services (flask --app innovation_hub …)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(init_db)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(import_command)
+    app.cli.add_command(export_command)
+
+
+@click.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema (migrations)."""
+    upgrade()
+    click.echo("数据库结构已是最新。")
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="即使数据库已有数据也重新生成示例数据（会清空现有目录）")
+def seed_demo_command(force: bool) -> None:
+    """Load the fictional demo data (示例数据) into an empty database."""
+    from .demo.seed import DemoSeedRefused, seed_demo
+
+    try:
+        summary = seed_demo(force=force, progress=_progress)
+    except DemoSeedRefused as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(summary.describe())
+
+
+@click.command("import")
+@click.argument("ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="只校验、不写入")
+def import_command(ledger: Path, dry_run: bool) -> None:
+    """Import a ledger (台账) workbook: all rows or none."""
+    from .ledger.importer import LedgerInvalid, import_ledger
+
+    try:
+        report = import_ledger(ledger, dry_run=dry_run, progress=_progress)
+    except LedgerInvalid as error:
+        click.echo(error.describe(), err=True)
+        raise SystemExit(1) from error
+    click.echo(report.describe())
+
+
+@click.command("export")
+@click.argument("ledger", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(ledger: Path) -> None:
+    """Write the approved catalogue as a ledger (台账) workbook."""
+    from .ledger.exporter import export_ledger
+
+    counts = export_ledger(ledger, progress=_progress)
+    click.echo(
+        f"已导出到 {ledger}：工作室 {counts['studios']} 个，成果 {counts['achievements']} 项，"
+        f"专利 {counts['patents']} 件。"
+    )
+
+
+def _progress(iterable, length: int, label: str):
+    """A click progress bar; the services take it as a plain wrapper around their loops."""
+    return click.progressbar(iterable, length=length, label=label, show_pos=True)

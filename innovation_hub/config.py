@@ -1,0 +1,14 @@
+"""Safe defaults; instance/config.py, then FLASK_* environment variables override them."""
+
+JSON_AS_ASCII = False
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+SQLALCHEMY_RECORD_QUERIES = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+WTF_CSRF_TIME_LIMIT = None
+MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+# Lists shown on one page of the public catalogue.
+PER_PAGE = 20
+SITE_NAME = "劳模和工匠人才创新工作室成果库"
+ORG_NAME = "市总工会"

@@ -1,0 +1,68 @@
+"""Engine settings and the write transaction every service runs in.
+
+Measured here (DESIGN.md): SQLite shared by several processes loses updates with the
+driver's default transactions and reports "database is locked" with plain BEGIN; WAL,
+a busy timeout and BEGIN IMMEDIATE for writes gave neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def configure_engine(engine: Engine) -> None:
+    """Install the SQLite pragmas and explicit BEGIN handling on `engine`."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy emit BEGIN itself, so a write can ask for BEGIN IMMEDIATE.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def write_transaction() -> Iterator:
+    """One use case, one transaction: commit on success, roll back on any error.
+
+    A read snapshot the view may hold is closed first, so the write starts with
+    BEGIN IMMEDIATE and waits its turn instead of failing on upgrade.
+    """
+    session = db.session()  # the request's Session itself, not the scoped proxy
+    if session.info.get("in_write"):
+        # A service called from inside another service joins its transaction.
+        yield session
+        return
+    if session.in_transaction():
+        session.rollback()
+    session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+    session.info["in_write"] = True
+    try:
+        # Services build whole records before flushing; a lookup must not flush half of one.
+        with session.no_autoflush:
+            yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info["in_write"] = False

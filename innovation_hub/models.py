@@ -1,0 +1,93 @@
+"""Shared model mixins and the enums that carry the site's Chinese titles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class LabelledEnum(enum.Enum):
+    """An enum whose value is stored and whose Chinese label is shown."""
+
+    def __new__(cls, value: str, label: str, rank: int = 0):
+        member = object.__new__(cls)
+        member._value_ = value
+        member.label = label
+        member.rank = rank
+        return member
+
+    @classmethod
+    def from_label(cls, label: str):
+        """The member whose Chinese label (or stored value) is `label`, else None."""
+        text = (label or "").strip()
+        for member in cls:
+            if text in (member.label, member.value):
+                return member
+        return None
+
+    @classmethod
+    def labels(cls) -> list[str]:
+        return [m.label for m in cls]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Level(LabelledEnum):
+    """级别 of a studio title; rank orders them (higher outranks)."""
+
+    NATIONAL = "national", "国家级", 3
+    PROVINCIAL = "provincial", "省级", 2
+    CITY = "city", "市级", 1
+
+
+class TitleState(LabelledEnum):
+    VALID = "valid", "有效"
+    REVOKED = "revoked", "撤销"
+
+
+class Category(LabelledEnum):
+    """类别 of an achievement."""
+
+    INNOVATION = "innovation", "技术革新"
+    BREAKTHROUGH = "breakthrough", "技术攻关"
+    INVENTION = "invention", "发明创造"
+    OPERATION = "operation", "先进操作法"
+
+
+class PatentKind(LabelledEnum):
+    """专利类型; rank is the type digit of an application number."""
+
+    INVENTION = "invention", "发明", 1
+    UTILITY = "utility", "实用新型", 2
+    DESIGN = "design", "外观设计", 3
+
+
+class RecordStatus(LabelledEnum):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "待审核"
+    RETURNED = "returned", "已退回"
+    APPROVED = "approved", "已通过"
+
+
+class District(LabelledEnum):
+    """所在地区: the city's districts, counties and county-level cities."""
+
+    SHUANGTA = "shuangta", "双塔区"
+    LONGCHENG = "longcheng", "龙城区"
+    BEIPIAO = "beipiao", "北票市"
+    LINGYUAN = "lingyuan", "凌源市"
+    CHAOYANG_COUNTY = "chaoyang_county", "朝阳县"
+    JIANPING = "jianping", "建平县"
+    KAZUO = "kazuo", "喀喇沁左翼蒙古族自治县"

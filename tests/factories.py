@@ -1,0 +1,58 @@
+"""Small builders of test data that go through the catalogue services."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+from innovation_hub.catalogue import patent_numbers
+from innovation_hub.catalogue.services import (
+    AchievementData,
+    PatentData,
+    StudioData,
+    TitleData,
+    upsert_achievement,
+    upsert_patent,
+    upsert_studio,
+)
+from innovation_hub.models import Category, District, Level, PatentKind, RecordStatus
+
+_serial = itertools.count(1)
+
+
+def gen_studio(name: str | None = None, *, level: Level = Level.CITY, industry: str = "机械制造",
+               district: District = District.SHUANGTA, leader: str = "王建国", host_unit: str = "示例机械厂",
+               honours=(("朝阳工匠", 2019),), titles=None, intro: str = "示例工作室简介。", members: int = 12):
+    n = next(_serial)
+    studio, _, _ = upsert_studio(StudioData(
+        name=name or f"示例创新工作室{n}", host_unit=host_unit, industry=industry, district=district,
+        leader_name=leader, leader_honours=list(honours),
+        titles=titles if titles is not None else [TitleData(level=level, year=2018, conferred_by="市总工会")],
+        members=members, intro=intro,
+    ))
+    return studio
+
+
+def gen_achievement(studio, title: str | None = None, *, category: Category = Category.INNOVATION,
+                    year: int = 2021, completers=("王建国", "李红"), value: str | None = "12.50",
+                    summary: str = "改进了设备，提高了效率。", status: RecordStatus = RecordStatus.APPROVED):
+    n = next(_serial)
+    achievement, _, _ = upsert_achievement(AchievementData(
+        studio_name=studio.name, title=title or f"示例成果{n}", category=category, year=year,
+        completers=list(completers), value_wan=Decimal(value) if value is not None else None, summary=summary,
+    ), status=status)
+    return achievement
+
+
+def gen_patent(studio, title: str | None = None, *, kind: PatentKind = PatentKind.UTILITY, year: int = 2021,
+               inventors=("王建国",), achievement=None, status: RecordStatus = RecordStatus.APPROVED,
+               filing_date: date | None = None, grant_date: date | None = None):
+    n = next(_serial)
+    patent, _, _ = upsert_patent(PatentData(
+        number=patent_numbers.make_number(year, kind, n), title=title or f"一种示例装置{n}", kind=kind,
+        studio_name=studio.name, inventors=list(inventors), patentee=studio.host_unit,
+        filing_date=filing_date or date(year, 3, 1), grant_date=grant_date,
+        achievement_title=achievement.title if achievement else "", abstract="本实用新型公开了一种示例装置。",
+    ), status=status)
+    return patent
