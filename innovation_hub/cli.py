@@ -25,10 +25,14 @@ def init_db() -> None:
 
 @click.command("seed-demo")
 @click.option("--force", is_flag=True, help="即使数据库已有数据也重新生成示例数据（会清空现有目录）")
-def seed_demo_command(force: bool) -> None:
+@click.option("--if-empty", is_flag=True, help="数据库已有数据时什么也不做（make run 用）")
+def seed_demo_command(force: bool, if_empty: bool) -> None:
     """Load the fictional demo data (示例数据) into an empty database."""
     from .demo.seed import DemoSeedRefused, seed_demo
 
+    if if_empty and not force and not catalogue_is_empty():
+        click.echo("数据库已有数据，未重新生成示例数据。")
+        return
     try:
         summary = seed_demo(force=force, progress=_progress)
     except DemoSeedRefused as error:
@@ -62,6 +66,15 @@ def export_command(ledger: Path) -> None:
         f"已导出到 {ledger}：工作室 {counts['studios']} 个，成果 {counts['achievements']} 项，"
         f"专利 {counts['patents']} 件。"
     )
+
+
+def catalogue_is_empty() -> bool:
+    from sqlalchemy import select
+
+    from .catalogue.models import Studio
+    from .extensions import db
+
+    return db.session.execute(select(Studio.id).limit(1)).first() is None
 
 
 def _progress(iterable, length: int, label: str):

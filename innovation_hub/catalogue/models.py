@@ -128,6 +128,10 @@ class StudioTitle(db.Model):
     state: Mapped[TitleState] = mapped_column(enum_column(TitleState), default=TitleState.VALID)
     studio: Mapped[Studio] = relationship(back_populates="titles")
 
+    @property
+    def is_revoked(self) -> bool:
+        return self.state is TitleState.REVOKED
+
 
 class AchievementCompleter(db.Model):
     """Completer number `position` (0 first) of an achievement."""

@@ -6,7 +6,7 @@ shows in a constant number of statements (no N+1).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
 from sqlalchemy import Select, case, func, or_, select
@@ -90,9 +90,15 @@ class AchievementFilters:
     level: Level | None = None
     industry: str | None = None
     district: District | None = None
+    q: str | None = None
+    sort: str | None = None  # None: newest first; "value": highest economic value first
 
     @classmethod
     def from_args(cls, args: MultiDict) -> AchievementFilters:
+        sort = (args.get("sort") or "").strip() or None
+        if sort not in (None, "value"):
+            raise BadRequest(f"排序方式“{sort}”无效，可选：最新、经济效益（sort=value）")
+        q = " ".join((args.get("q") or "").split())[:100] or None
         return cls(
             category=_enum_arg(args, "category", Category, "类别"),
             year=_int_arg(args, "year", "年份"),
@@ -102,9 +108,16 @@ class AchievementFilters:
             level=_enum_arg(args, "level", Level, "级别"),
             industry=(args.get("industry") or "").strip() or None,
             district=_enum_arg(args, "district", District, "所在地区"),
+            q=q,
+            sort=sort,
         )
 
     def apply(self, stmt: Select) -> Select:
+        for word in (self.q or "").split():
+            pattern = f"%{_escape_like(word)}%"
+            stmt = stmt.where(
+                or_(Achievement.title.like(pattern, escape="\\"), Achievement.summary.like(pattern, escape="\\"))
+            )
         if self.category:
             stmt = stmt.where(Achievement.category == self.category)
         if self.year:
@@ -151,6 +164,10 @@ class PatentFilters:
         return _as_args(self)
 
 
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _as_args(filters) -> dict[str, str]:
     """The query-string form of a filter set (enums by value), for links and downloads."""
     names = {"studio_id": "studio"}
@@ -173,14 +190,19 @@ def studios_select(filters: StudioFilters) -> Select:
 
 
 def public_achievements_select(filters: AchievementFilters | None = None) -> Select:
-    """Approved achievements, newest first, with studio and completers loaded."""
+    """Approved achievements, newest (or highest value) first, with studio and completers loaded."""
+    filters = filters or AchievementFilters()
+    if filters.sort == "value":
+        order = (Achievement.value_wan.desc().nulls_last(), Achievement.id.desc())
+    else:
+        order = (Achievement.year.desc(), Achievement.id.desc())
     stmt = (
         select(Achievement)
         .where(Achievement.status == APPROVED)
         .options(selectinload(Achievement.completer_links), selectinload(Achievement.studio))
-        .order_by(Achievement.year.desc(), Achievement.id.desc())
+        .order_by(*order)
     )
-    return (filters or AchievementFilters()).apply(stmt)
+    return filters.apply(stmt)
 
 
 def public_patents_select(filters: PatentFilters | None = None) -> Select:
@@ -215,22 +237,41 @@ def record_counts(studio_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {sid: (achievements.get(sid, 0), patents.get(sid, 0)) for sid in studio_ids}
 
 
+def _facet(filters, name: str, column, *where) -> dict:
+    """Counts per value of `column` under all filters but the facet's own."""
+    others = replace(filters, **{name: None})
+    stmt = select(column, func.count()).where(*where).group_by(column)
+    return {key: n for key, n in db.session.execute(others.apply(stmt)).all() if key is not None}
+
+
+def _enum_options(enum_cls, counts: dict) -> list[tuple[str, str, int]]:
+    return [(m.value, m.label, counts.get(m, 0)) for m in enum_cls]
+
+
+def _ranked_options(counts: dict) -> list[tuple[str, str, int]]:
+    return [(str(k), str(k), n) for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
 def studio_facets(filters: StudioFilters) -> dict[str, list[tuple[str, str, int]]]:
-    """Counts for each filter value given the other filters: {facet: [(value, label, count)]}."""
-    out = {}
-    for name, column, enum_cls in (
-        ("level", Studio.level, Level),
-        ("district", Studio.district, District),
-        ("industry", Studio.industry, None),
-    ):
-        others = StudioFilters(**{**filters.__dict__, name: None})
-        rows = db.session.execute(others.apply(select(column, func.count()).group_by(column))).all()
-        counts = {key: n for key, n in rows if key is not None}
-        if enum_cls:
-            out[name] = [(m.value, m.label, counts.get(m, 0)) for m in enum_cls]
-        else:
-            out[name] = [(k, k, n) for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
-    return out
+    """{facet: [(value, label, count)]}, each count under the other filters."""
+    return {
+        "level": _enum_options(Level, _facet(filters, "level", Studio.level)),
+        "district": _enum_options(District, _facet(filters, "district", Studio.district)),
+        "industry": _ranked_options(_facet(filters, "industry", Studio.industry)),
+    }
+
+
+def achievement_facets(filters: AchievementFilters) -> dict[str, list[tuple[str, str, int]]]:
+    approved = Achievement.status == APPROVED
+    years = _facet(filters, "year", Achievement.year, approved)
+    return {
+        "category": _enum_options(Category, _facet(filters, "category", Achievement.category, approved)),
+        "year": [(str(y), str(y), years[y]) for y in sorted(years, reverse=True)],
+    }
+
+
+def patent_facets(filters: PatentFilters) -> dict[str, list[tuple[str, str, int]]]:
+    return {"kind": _enum_options(PatentKind, _facet(filters, "kind", Patent.kind, Patent.status == APPROVED))}
 
 
 def industries() -> list[str]:
@@ -357,8 +398,3 @@ def catalogue_stats() -> CatalogueStats:
     )
 
 
-def search_people(name: str) -> list[Person]:
-    """People whose name contains `name` (the person index on the home page)."""
-    return list(db.session.execute(
-        select(Person).where(or_(Person.name.contains(name))).order_by(Person.name).limit(50)
-    ).scalars())

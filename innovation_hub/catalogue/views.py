@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 
 from ..extensions import db
 from ..ledger.downloads import workbook_response
-from ..models import Category, District, Level, PatentKind
+from ..models import Category, Level, PatentKind
 from . import charts, queries
 from .queries import AchievementFilters, PatentFilters, StudioFilters
 
@@ -36,7 +36,7 @@ def studio_list():
     return render_template(
         "catalogue/studio_list.html", page=page, filters=filters,
         counts=queries.record_counts([s.id for s in page.items]),
-        facets=queries.studio_facets(filters), districts=list(District),
+        facets=queries.studio_facets(filters),
     )
 
 
@@ -61,9 +61,10 @@ def achievement_list():
     filters = AchievementFilters.from_args(request.args)
     page = _paginate(queries.public_achievements_select(filters))
     studio = db.session.get(queries.Studio, filters.studio_id) if filters.studio_id else None
+    facets = queries.achievement_facets(filters)
     return render_template(
         "catalogue/achievement_list.html", page=page, filters=filters, studio=studio,
-        categories=list(Category), levels=list(Level), districts=list(District),
+        category_options=facets["category"], year_options=facets["year"],
     )
 
 
@@ -88,7 +89,8 @@ def patent_list():
     page = _paginate(queries.public_patents_select(filters))
     studio = db.session.get(queries.Studio, filters.studio_id) if filters.studio_id else None
     return render_template(
-        "catalogue/patent_list.html", page=page, filters=filters, studio=studio, kinds=list(PatentKind)
+        "catalogue/patent_list.html", page=page, filters=filters, studio=studio,
+        kind_options=queries.patent_facets(filters)["kind"],
     )
 
 

@@ -1,0 +1,55 @@
+# The whole set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app innovation_hub
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+# Debian packages the browser tests need (Playwright drives Debian's Chromium; it cannot download its own).
+BROWSER_DEBS := chromium fonts-wqy-microhei
+
+.PHONY: install run test test-deps bench lint clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test,postgres]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(FLASK) init-db
+	$(FLASK) seed-demo --if-empty
+	@echo ""
+	@echo "  创新工作室成果库已启动： http://$(HOST):$(PORT)"
+	@echo "  （示例数据；按 Ctrl+C 停止）"
+	@echo ""
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test-deps: $(VENV)/.installed-test
+	@dpkg -s $(BROWSER_DEBS) >/dev/null 2>&1 || { \
+	  echo "Installing $(BROWSER_DEBS) for the browser tests (apt-get)…"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(BROWSER_DEBS) >/dev/null; }
+
+test: test-deps
+	$(BIN)/pytest
+
+bench: $(VENV)/.installed-test
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python bench/pages.py
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check innovation_hub tests bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,15 @@
+"""gunicorn settings, read automatically by `gunicorn -w N wsgi:app` run from the checkout."""
+
+bind = "127.0.0.1:8000"
+# Load the app (and later jieba's dictionary) once in the master, before the workers fork.
+preload_app = True
+accesslog = "-"
+
+
+def post_fork(server, worker):
+    """Each worker opens its own database connections; none are shared across the fork."""
+    from innovation_hub.extensions import db
+    from wsgi import app
+
+    with app.app_context():
+        db.engine.dispose(close=False)
