@@ -41,6 +41,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if test_config:
         app.config.update(test_config)
     app.json.sort_keys = False  # keep 国家级, 省级, 市级 in their own order
+    app.json.ensure_ascii = False
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 

@@ -1,6 +1,5 @@
 """Safe defaults; instance/config.py, then FLASK_* environment variables override them."""
 
-JSON_AS_ASCII = False
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 SQLALCHEMY_RECORD_QUERIES = False
 SESSION_COOKIE_HTTPONLY = True

@@ -384,7 +384,7 @@ def catalogue_stats() -> CatalogueStats:
     ).scalar()
     by_district = _grouped(Studio.district)
     return CatalogueStats(
-        studios=sum(_grouped(Studio.district).values()) if by_district else 0,
+        studios=sum(by_district.values()),
         studios_by_level={m: by_level.get(m, 0) for m in Level},
         achievements=sum(by_category.values()),
         achievements_by_category={m: by_category.get(m, 0) for m in Category},
