@@ -41,9 +41,7 @@ def check_character(digits: str) -> str:
 def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").upper()
     text = re.sub(r"[\s\-]", "", text)
-    if text.startswith("ZL"):
-        text = text[2:]
-    elif text.startswith("CN"):
+    if text.startswith("ZL") or text.startswith("CN"):
         text = text[2:]
     return text
 

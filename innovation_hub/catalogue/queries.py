@@ -181,7 +181,9 @@ def _as_args(filters) -> dict[str, str]:
 
 # ---------------------------------------------------------------- lists
 
-_LEVEL_ORDER = case({Level.NATIONAL.value: 0, Level.PROVINCIAL.value: 1, Level.CITY.value: 2}, value=Studio.level, else_=3)
+_LEVEL_ORDER = case(
+    {Level.NATIONAL.value: 0, Level.PROVINCIAL.value: 1, Level.CITY.value: 2}, value=Studio.level, else_=3
+)
 
 
 def studios_select(filters: StudioFilters) -> Select:

@@ -12,10 +12,14 @@ from tests.factories import gen_achievement, gen_patent, gen_studio
 @pytest.fixture
 def catalogue(app):
     national = gen_studio(
-        "炉前工艺创新工作室", industry="冶金", district=District.LONGCHENG, leader="赵铁军", host_unit="示例钢铁公司",
+        "炉前工艺创新工作室", industry="冶金", district=District.LONGCHENG, leader="赵铁军",
+        host_unit="示例钢铁公司",
         honours=[("全国劳动模范", 2015), ("朝阳工匠", 2012)],
-        titles=[TitleData(Level.CITY, 2012, "市总工会"), TitleData(Level.NATIONAL, 2020, "全国总工会", "总工发〔2020〕3号"),
-                TitleData(Level.PROVINCIAL, 2016, state=TitleState.REVOKED)],
+        titles=[
+            TitleData(Level.CITY, 2012, "市总工会"),
+            TitleData(Level.NATIONAL, 2020, "全国总工会", "总工发〔2020〕3号"),
+            TitleData(Level.PROVINCIAL, 2016, state=TitleState.REVOKED),
+        ],
     )
     city = gen_studio("电力运维创新工作室", industry="电力", district=District.BEIPIAO, leader="钱立新")
     a1 = gen_achievement(national, "高炉布料矩阵优化", category=Category.BREAKTHROUGH, year=2022,

@@ -1,0 +1,93 @@
+"""A live server on the demo data and a Playwright page on Debian's Chromium.
+
+`make test` installs chromium; without it these tests skip, except under CI=true where
+a missing browser is a failure (browser tests never skip silently in CI).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _require_chromium():
+    if Path(CHROMIUM).exists():
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test` installs it (apt-get install chromium)")
+    pytest.skip("Chromium is not installed; `make test` installs it")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The site on the demo data, served from a thread on a free loopback port."""
+    from flask_migrate import upgrade
+    from innovation_hub.demo.seed import seed_demo
+
+    from innovation_hub import create_app
+
+    instance = tmp_path_factory.mktemp("browser-instance")
+    previous = os.environ.get("INNOVATION_HUB_INSTANCE")
+    os.environ["INNOVATION_HUB_INSTANCE"] = str(instance)
+    try:
+        app = create_app({"WTF_CSRF_ENABLED": True})
+    finally:
+        if previous is None:
+            os.environ.pop("INNOVATION_HUB_INSTANCE", None)
+        else:
+            os.environ["INNOVATION_HUB_INSTANCE"] = previous
+    with app.app_context():
+        upgrade()
+        seed_demo()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", app
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    failed: list[str] = []
+    # The site must work offline: any request to another host is a defect.
+    page.on("request", lambda r: failed.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:")) else None)
+    yield page
+    context.close()
+    assert not failed, f"requests to other hosts: {failed}"
+
+
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """Save a screenshot under tests/artifacts/ (and docs/screenshots/ with UPDATE_SCREENSHOTS=1)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, SCREENSHOTS / path.name)
+    return path
