@@ -10,4 +10,5 @@ MAX_CONTENT_LENGTH = 12 * 1024 * 1024
 # Lists shown on one page of the public catalogue.
 PER_PAGE = 20
 SITE_NAME = "劳模和工匠人才创新工作室成果库"
+SHORT_SITE_NAME = "创新工作室成果库"  # in the navigation bar of a phone
 ORG_NAME = "市总工会"

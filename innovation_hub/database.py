@@ -56,6 +56,7 @@ def write_transaction() -> Iterator:
         session.rollback()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
     session.info["in_write"] = True
+    session.info["write_cache"] = {}
     try:
         # Services build whole records before flushing; a lookup must not flush half of one.
         with session.no_autoflush:
@@ -66,3 +67,10 @@ def write_transaction() -> Iterator:
         raise
     finally:
         session.info["in_write"] = False
+        session.info.pop("write_cache", None)
+
+
+def write_cache(name: str) -> dict:
+    """A lookup cache that lives as long as the current write transaction (bulk imports reuse rows)."""
+    caches = db.session().info.get("write_cache")
+    return {} if caches is None else caches.setdefault(name, {})

@@ -39,4 +39,8 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def site_names():
-        return {"site_name": app.config["SITE_NAME"], "org_name": app.config["ORG_NAME"]}
+        return {
+            "site_name": app.config["SITE_NAME"],
+            "short_site_name": app.config["SHORT_SITE_NAME"],
+            "org_name": app.config["ORG_NAME"],
+        }

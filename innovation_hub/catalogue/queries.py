@@ -187,7 +187,7 @@ _LEVEL_ORDER = case(
 
 
 def studios_select(filters: StudioFilters) -> Select:
-    """Studios matching the filters, national first, then by name."""
+    """Studios matching the filters: national first, then by the year named, then in order of entry."""
     return filters.apply(select(Studio)).order_by(_LEVEL_ORDER, Studio.named_year, Studio.id)
 
 

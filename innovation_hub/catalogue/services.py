@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from ..database import write_transaction
+from ..database import write_cache, write_transaction
 from ..extensions import db
 from ..models import Category, District, Level, PatentKind, RecordStatus, TitleState
 from . import patent_numbers
@@ -98,10 +98,10 @@ def _assign(obj, **values) -> bool:
 def find_or_create_person(name: str, host_unit: str) -> Person:
     """The person with this name in this host unit, created when new."""
     session = db.session
-    cache = session.info.setdefault("people_cache", {})
+    cache = write_cache("people")
     key = (name.strip(), host_unit.strip())
     person = cache.get(key)
-    if person is None or person not in session:
+    if person is None:
         person = session.execute(
             select(Person).where(Person.name == key[0], Person.host_unit == key[1])
         ).scalar_one_or_none()
@@ -125,7 +125,11 @@ def add_honours(person: Person, honours: list[tuple[str, int | None]]) -> bool:
 
 
 def studio_by_name(name: str) -> Studio | None:
-    return db.session.execute(select(Studio).where(Studio.name == name.strip())).scalar_one_or_none()
+    cache = write_cache("studios")
+    key = name.strip()
+    if key not in cache:
+        cache[key] = db.session.execute(select(Studio).where(Studio.name == key)).scalar_one_or_none()
+    return cache[key]
 
 
 def _merge_titles(studio: Studio, titles: list[TitleData]) -> bool:
@@ -154,10 +158,11 @@ def upsert_studio(data: StudioData) -> tuple[Studio, bool, bool]:
         if created:
             studio = Studio(name=data.name.strip())
             session.add(studio)
+            write_cache("studios")[studio.name] = studio
         leader = find_or_create_person(data.leader_name, data.host_unit)
         changed = add_honours(leader, data.leader_honours)
         changed |= _assign(
-            studio, host_unit=data.host_unit, industry=data.industry, district=data.district,
+            studio, host_unit=data.host_unit.strip(), industry=data.industry.strip(), district=data.district,
             members=data.members, intro=data.intro, leader=leader,
         )
         changed |= _merge_titles(studio, data.titles)
@@ -192,7 +197,9 @@ def upsert_achievement(
             summary=data.summary, status=status,
         )
         completers = _people(data.completers, studio.host_unit)
-        if list(achievement.completers) != completers:
+        if created:
+            achievement.completers.extend(completers)
+        elif list(achievement.completers) != completers:
             achievement.completer_links.clear()
             session.flush()  # free the (achievement, position) keys before reusing them
             achievement.completers.extend(completers)
@@ -235,7 +242,9 @@ def upsert_patent(data: PatentData, status: RecordStatus = RecordStatus.APPROVED
             abstract=data.abstract, status=status,
         )
         inventors = _people(data.inventors, studio.host_unit)
-        if list(patent.inventors) != inventors:
+        if created:
+            patent.inventors.extend(inventors)
+        elif list(patent.inventors) != inventors:
             patent.inventor_links.clear()
             session.flush()
             patent.inventors.extend(inventors)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..ledger.downloads import workbook_response
 from ..models import Category, Level, PatentKind
 from . import charts, queries
+from .models import Patent, Person, Studio
 from .queries import AchievementFilters, PatentFilters, StudioFilters
 
 bp = Blueprint("catalogue", __name__)
@@ -43,7 +45,9 @@ def studio_list():
 @bp.get("/studios/export.xlsx")
 def studio_export():
     filters = StudioFilters.from_args(request.args)
-    studios = db.session.execute(queries.studios_select(filters)).scalars()
+    studios = db.session.execute(
+        queries.studios_select(filters).options(selectinload(Studio.leader).selectinload(Person.honours))
+    ).scalars()
     return workbook_response("工作室台账.xlsx", studios=studios)
 
 
@@ -60,7 +64,7 @@ def studio_detail(studio_id: int):
 def achievement_list():
     filters = AchievementFilters.from_args(request.args)
     page = _paginate(queries.public_achievements_select(filters))
-    studio = db.session.get(queries.Studio, filters.studio_id) if filters.studio_id else None
+    studio = db.session.get(Studio, filters.studio_id) if filters.studio_id else None
     facets = queries.achievement_facets(filters)
     return render_template(
         "catalogue/achievement_list.html", page=page, filters=filters, studio=studio,
@@ -87,7 +91,7 @@ def achievement_detail(achievement_id: int):
 def patent_list():
     filters = PatentFilters.from_args(request.args)
     page = _paginate(queries.public_patents_select(filters))
-    studio = db.session.get(queries.Studio, filters.studio_id) if filters.studio_id else None
+    studio = db.session.get(Studio, filters.studio_id) if filters.studio_id else None
     return render_template(
         "catalogue/patent_list.html", page=page, filters=filters, studio=studio,
         kind_options=queries.patent_facets(filters)["kind"],
@@ -97,7 +101,9 @@ def patent_list():
 @bp.get("/patents/export.xlsx")
 def patent_export():
     filters = PatentFilters.from_args(request.args)
-    patents = db.session.execute(queries.public_patents_select(filters)).scalars()
+    patents = db.session.execute(
+        queries.public_patents_select(filters).options(selectinload(Patent.achievement))
+    ).scalars()
     return workbook_response("专利台账.xlsx", patents=patents)
 
 

@@ -62,5 +62,7 @@ def test_phone_layout_shows_figures_and_menu(live_server, browser):
     expect(page.locator('[data-figure="studios"]')).to_be_visible()
     page.get_by_label("展开导航").click()
     expect(page.get_by_role("link", name="工作室", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="专利", exact=True)).to_be_in_viewport()
+    page.wait_for_timeout(400)  # the menu's slide-down transition
     screenshot(page, "home-phone", full_page=False)
     context.close()

@@ -1,0 +1,525 @@
+"""seed-demo: fictional demo data in the founding report's shape, written through the catalogue services.
+
+build_plan() is pure: one random.Random(SEED) makes the same studios, achievements and patents on
+every run. seed_demo() writes the plan in one transaction with upsert_studio / upsert_achievement /
+upsert_patent, so demo data takes the production path.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from sqlalchemy import delete, func, select
+
+from ..catalogue.models import (
+    Achievement,
+    AchievementCompleter,
+    Honour,
+    Patent,
+    PatentInventor,
+    Person,
+    Studio,
+    StudioTitle,
+)
+from ..catalogue.patent_numbers import make_number
+from ..catalogue.services import (
+    AchievementData,
+    PatentData,
+    StudioData,
+    TitleData,
+    upsert_achievement,
+    upsert_patent,
+    upsert_studio,
+)
+from ..database import write_transaction
+from ..models import Category, District, Level, PatentKind, RecordStatus, TitleState
+from . import vocabulary as v
+from .vocabulary import Industry
+from .writing import Writer, patent_abstract, patent_title, wan_text
+
+SEED = 2024
+AS_OF = date(2025, 12, 31)  # the demo catalogue as it stood then: no grant date after it
+
+STUDIO_COUNT = 149
+LEVEL_COUNTS = {Level.NATIONAL: 12, Level.PROVINCIAL: 45, Level.CITY: 92}
+CATEGORY_COUNTS = {Category.INNOVATION: 392, Category.BREAKTHROUGH: 301, Category.INVENTION: 205,
+                   Category.OPERATION: 133}
+KIND_COUNTS = {PatentKind.INVENTION: 79, PatentKind.UTILITY: 205, PatentKind.DESIGN: 31}
+TOTAL_VALUE = Decimal("12000.00")
+DISTRICT_WEIGHTS = {District.SHUANGTA: 34, District.LONGCHENG: 24, District.BEIPIAO: 10, District.LINGYUAN: 10,
+                    District.CHAOYANG_COUNTY: 8, District.JIANPING: 8, District.KAZUO: 6}
+# Weights by year: the studio movement grew until about 2021; the last year is not complete.
+ACHIEVEMENT_YEARS = {2015: 4, 2016: 5, 2017: 6, 2018: 7, 2019: 8, 2020: 9, 2021: 10, 2022: 10, 2023: 10,
+                     2024: 10, 2025: 8}
+PATENT_YEARS = {2012: 3, 2013: 4, 2014: 5, 2015: 6, 2016: 7, 2017: 8, 2018: 9, 2019: 10, 2020: 11, 2021: 11,
+                2022: 11, 2023: 10, 2024: 8, 2025: 4}
+INVENTION_RECENT_FACTOR = 0.3  # an invention takes 2–3 years to grant: few recent ones are on file
+CENT = Decimal("0.01")
+
+Progress = Callable[..., object]
+
+
+class DemoSeedRefused(Exception):
+    """seed-demo was asked to load demo data into a database that already holds a catalogue."""
+
+
+@dataclass
+class SeedSummary:
+    studios: int
+    studios_by_level: dict[str, int]
+    achievements: int
+    patents: int
+    people: int
+    value_wan: Decimal
+
+    def describe(self) -> str:
+        levels = "、".join(f"{label} {count} 个" for label, count in self.studios_by_level.items())
+        value = wan_text(self.value_wan)
+        return (
+            f"已生成示例数据：工作室 {self.studios} 个（{levels}）、成果 {self.achievements} 项、"
+            f"专利 {self.patents} 件、人员 {self.people} 人，创造经济效益合计 {value} 万元。"
+            "所有单位、人员和成果均为虚构的示例数据。"
+        )
+
+
+@dataclass
+class DemoPlan:
+    studios: list[StudioData]
+    achievements: list[AchievementData]
+    patents: list[PatentData]
+
+
+# ---------------------------------------------------------------- writing
+
+
+def seed_demo(force: bool = False, progress: Progress | None = None) -> SeedSummary:
+    """Load the demo catalogue; refuse (DemoSeedRefused) if studios exist, unless force clears them first."""
+    plan = build_plan()
+    with write_transaction() as session:
+        if session.scalar(select(func.count()).select_from(Studio)):
+            if not force:
+                raise DemoSeedRefused(
+                    "数据库中已有工作室数据，未生成示例数据。如需清空现有目录并重新生成，请加 --force。"
+                )
+            _clear_catalogue(session)
+        with _track(progress, plan.studios, "生成工作室") as studios:
+            for data in studios:
+                upsert_studio(data)
+        with _track(progress, plan.achievements, "生成成果") as achievements:
+            for data in achievements:
+                upsert_achievement(data, status=RecordStatus.APPROVED)
+        with _track(progress, plan.patents, "生成专利") as patents:
+            for data in patents:
+                upsert_patent(data, status=RecordStatus.APPROVED)
+        return _summarise(session)
+
+
+def _track(progress: Progress | None, items: Sequence, label: str):
+    return nullcontext(items) if progress is None else progress(items, length=len(items), label=label)
+
+
+def _clear_catalogue(session) -> None:
+    """Delete every catalogue row, children before parents, inside the caller's transaction."""
+    for model in (PatentInventor, AchievementCompleter, Patent, Achievement, StudioTitle, Studio, Honour, Person):
+        session.execute(delete(model).execution_options(synchronize_session=False))
+    # The bulk deletes bypass the identity map: drop the stale objects so lookups go to the database.
+    session.expunge_all()
+
+
+def _summarise(session) -> SeedSummary:
+    def count(model) -> int:
+        return session.scalar(select(func.count()).select_from(model))
+
+    by_level = dict(session.execute(select(Studio.level, func.count()).group_by(Studio.level)).all())
+    return SeedSummary(
+        studios=count(Studio),
+        studios_by_level={level.label: by_level.get(level, 0) for level in Level},
+        achievements=count(Achievement),
+        patents=count(Patent),
+        people=count(Person),
+        value_wan=session.scalar(select(func.sum(Achievement.value_wan))) or Decimal("0.00"),
+    )
+
+
+# ---------------------------------------------------------------- planning
+
+
+@dataclass
+class _Studio:
+    data: StudioData
+    industry: Industry
+    short_unit: str
+    speciality: str
+    pool: list[str]  # the leader first, then the members named on records
+    first_year: int
+    achievements: list[_Achievement] = field(default_factory=list)
+    patents: list[PatentData] = field(default_factory=list)
+
+
+@dataclass
+class _Achievement:
+    studio: _Studio
+    category: Category
+    title: str
+    year: int
+    completers: list[str]
+    shape: str  # what the title is about: object, process, indicator, problem, device, method, operation
+    subject: str
+    patent_title: str | None = None  # what a patent protecting it would be called
+    count: int = 0  # steps of an operation method
+    value: Decimal | None = None
+    summary: str = ""
+    patents: list[PatentData] = field(default_factory=list)
+
+
+def build_plan(seed: int = SEED) -> DemoPlan:
+    """The whole demo catalogue as service inputs; the same seed always gives the same plan."""
+    rng = random.Random(seed)
+    names = _NameMaker(rng)
+    studios = _plan_studios(rng, names)
+    achievements = _plan_achievements(rng, studios)
+    _assign_values(rng, achievements)
+    patents = _plan_patents(rng, studios)
+    writer = Writer(rng)
+    for achievement in achievements:
+        achievement.summary = writer.achievement_summary(achievement)
+    for studio in studios:
+        studio.data.intro = writer.studio_intro(studio)
+    return DemoPlan(
+        studios=[s.data for s in studios],
+        achievements=[
+            AchievementData(
+                studio_name=a.studio.data.name, title=a.title, category=a.category, year=a.year,
+                completers=a.completers, value_wan=a.value, summary=a.summary,
+            )
+            for a in achievements
+        ],
+        patents=patents,
+    )
+
+
+def _apportion(total: int, weights: dict, rng: random.Random) -> list:
+    """`total` items spread over the keys in proportion to the weights (largest remainder), shuffled."""
+    whole = sum(weights.values())
+    shares = {key: total * weight / whole for key, weight in weights.items()}
+    counts = {key: int(share) for key, share in shares.items()}
+    by_remainder = sorted(weights, key=lambda key: shares[key] - counts[key], reverse=True)
+    for key in by_remainder[: total - sum(counts.values())]:
+        counts[key] += 1
+    items = [key for key, n in counts.items() for _ in range(n)]
+    rng.shuffle(items)
+    return items
+
+
+class _NameMaker:
+    """Fictional person names, unique across the demo and never a famous person's."""
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.used: set[str] = set()
+        self.surname_weights = [len(v.SURNAMES) - i + 15 for i in range(len(v.SURNAMES))]
+
+    def make(self) -> str:
+        while True:
+            surname = self.rng.choices(v.SURNAMES, self.surname_weights)[0]
+            pool = v.GIVEN_SINGLE if self.rng.random() < 0.15 else v.GIVEN_NAMES
+            given = self.rng.choice(pool)
+            name = surname + given
+            if given[0] != surname and name not in self.used and name not in v.FAMOUS_NAMES:
+                self.used.add(name)
+                return name
+
+
+def _plan_studios(rng: random.Random, names: _NameMaker) -> list[_Studio]:
+    levels = _apportion(STUDIO_COUNT, LEVEL_COUNTS, rng)
+    industries = _apportion(STUDIO_COUNT, {i.name: i.weight for i in v.INDUSTRIES}, rng)
+    districts = _apportion(STUDIO_COUNT, DISTRICT_WEIGHTS, rng)
+    units: dict[tuple[str, District], list[list]] = {}  # (industry, district) -> [[full, short, studios]]
+    used_units: set[str] = set()
+    used_names: set[str] = set()
+    doc_numbers: dict[tuple[Level, int], str] = {}
+    studios = []
+    for level, industry_name, district in zip(levels, industries, districts, strict=True):
+        industry = v.INDUSTRY_BY_NAME[industry_name]
+        here = [u for u in units.get((industry_name, district), []) if u[2] < 3]
+        if here and rng.random() < 0.3:
+            unit = rng.choice(here)
+        else:
+            unit = _new_unit(rng, industry, district, used_units)
+            units.setdefault((industry_name, district), []).append(unit)
+        unit[2] += 1
+        leader = names.make()
+        pool_size = {Level.NATIONAL: (8, 12), Level.PROVINCIAL: (6, 10), Level.CITY: (4, 8)}[level]
+        pool = [leader] + [names.make() for _ in range(rng.randint(*pool_size))]
+        honours = _honours(rng, level)
+        titles = _titles(rng, level, doc_numbers)
+        name, speciality = _studio_name(rng, leader, honours, unit[1], industry, used_names)
+        members = len(pool) + rng.randint(*{Level.NATIONAL: (15, 45), Level.PROVINCIAL: (8, 25),
+                                            Level.CITY: (3, 15)}[level])
+        data = StudioData(
+            name=name, host_unit=unit[0], industry=industry.name, district=district, leader_name=leader,
+            leader_honours=honours, titles=titles, members=members,
+        )
+        studios.append(_Studio(data, industry, unit[1], speciality, pool, min(t.year for t in titles)))
+    return studios
+
+
+def _new_unit(rng: random.Random, industry: Industry, district: District, used: set[str]) -> list:
+    while True:
+        local = v.DISTRICT_BRANDS.get(district.label, ())
+        brand = rng.choice(local) if local and rng.random() < 0.2 else rng.choice(v.BRANDS)
+        stem, _, short_stem = rng.choice(industry.stems).partition("|")
+        suffix = rng.choice(v.COMPANY_SUFFIXES)
+        if stem.endswith("集团") and suffix.startswith("集团"):
+            suffix = suffix.removeprefix("集团")
+        short = brand + (short_stem or stem)
+        if short not in used:  # two units must differ by more than 有限公司 / 有限责任公司
+            used.add(short)
+            return [f"{brand}{stem}{suffix}", short, 0]
+
+
+def _honours(rng: random.Random, level: Level) -> list[tuple[str, int]]:
+    """The leader's honours, city before province before nation; about one leader in four has none."""
+    chances = {Level.NATIONAL: (0.3, 0.45, 0.65), Level.PROVINCIAL: (0.4, 0.55, 0.2),
+               Level.CITY: (0.55, 0.15, 0.03)}[level]
+    titles = [rng.choice(pool) for pool, chance in zip(
+        (v.HONOURS_CITY, v.HONOURS_PROVINCIAL, v.HONOURS_NATIONAL), chances, strict=True) if rng.random() < chance]
+    for _ in range(50):
+        years = [_honour_year(rng, title) for title in titles]
+        if years == sorted(years):
+            break
+    return list(zip(titles, years, strict=True))
+
+
+def _honour_year(rng: random.Random, title: str) -> int:
+    if title == "全国劳动模范":
+        return rng.choice((2010, 2015, 2020))  # conferred every five years
+    if title == "省劳动模范":
+        return rng.choice((2009, 2014, 2019, 2024))
+    if title == "朝阳工匠":
+        return rng.randint(2017, 2024)
+    return rng.randint(2008, 2024)
+
+
+def _titles(rng: random.Random, level: Level, doc_numbers: dict) -> list[TitleData]:
+    """A title history ending at `level`: usually 市级 first, a higher level some years later."""
+    ladder = [Level.CITY, Level.PROVINCIAL, Level.NATIONAL]
+    top = ladder.index(level)
+    start = top if rng.random() < 0.25 else (0 if rng.random() < 0.7 else max(top - 1, 0))
+    year = rng.randint(2010, 2024 - 3 * (top - start))
+    titles = []
+    for step in ladder[start: top + 1]:
+        titles.append(_title(rng, step, year, doc_numbers))
+        year = min(year + rng.randint(2, 4), 2024)
+    # A few studios lost a higher title again (撤销) in a later review.
+    if top < 2 and rng.random() < 0.05 and year <= 2024:
+        titles.append(_title(rng, ladder[top + 1], year, doc_numbers, TitleState.REVOKED))
+    return titles
+
+
+def _title(rng, level: Level, year: int, doc_numbers: dict, state=TitleState.VALID) -> TitleData:
+    # One document names a whole batch of studios: one 文号 per level and year.
+    doc = doc_numbers.setdefault(
+        (level, year), f"{v.DOC_PREFIXES[level.label]}〔{year}〕{rng.randint(3, 68)}号"
+    )
+    return TitleData(level=level, year=year, conferred_by=v.CONFERRING_BODIES[level.label], doc_number=doc,
+                     state=state)
+
+
+def _studio_name(rng, leader: str, honours, short_unit: str, industry: Industry, used: set[str]):
+    """(name, speciality): named after the leader (劳模/工匠 when an honour says so) or the unit's speciality."""
+    held = {title for title, _ in honours}
+    specialities = list(industry.specialities)
+    rng.shuffle(specialities)
+    # No "凌源农机农机装配…": skip a speciality that repeats the unit's short name.
+    candidates = [(f"{short_unit}{speciality}创新工作室", speciality) for speciality in specialities
+                  if speciality[:2] not in short_unit]
+    if held & set(v.MODEL_WORKER_HONOURS):
+        by_leader = [f"{leader}劳模创新工作室"] * 8
+    elif held & set(v.CRAFTSMAN_HONOURS):
+        by_leader = [f"{leader}工匠创新工作室"] * 8
+    else:
+        by_leader = [f"{leader}创新工作室"] * 2
+    candidates += [(name, specialities[0]) for name in by_leader]
+    rng.shuffle(candidates)
+    name, speciality = next((c for c in candidates if c[0] not in used), (f"{leader}技能创新工作室", specialities[0]))
+    used.add(name)
+    return name, speciality
+
+
+def _plan_achievements(rng: random.Random, studios: list[_Studio]) -> list[_Achievement]:
+    total = sum(CATEGORY_COUNTS.values())
+    # Every studio has a few; bigger (higher-level) studios have many more.
+    counts = [3] * len(studios)
+    factor = {Level.NATIONAL: 3.5, Level.PROVINCIAL: 1.8, Level.CITY: 1.0}
+    weights = [factor[_level(s)] * rng.uniform(0.4, 1.6) for s in studios]
+    for index in rng.choices(range(len(studios)), weights, k=total - sum(counts)):
+        counts[index] += 1
+    categories = _apportion(total, CATEGORY_COUNTS, rng)
+    used: set[str] = set()
+    achievements = []
+    for studio, n in zip(studios, counts, strict=True):
+        for _ in range(n):
+            achievement = _achievement(rng, studio, categories.pop(), used)
+            studio.achievements.append(achievement)
+            achievements.append(achievement)
+    return achievements
+
+
+def _level(studio: _Studio) -> Level:
+    valid = [t for t in studio.data.titles if t.state is TitleState.VALID]
+    return max(valid, key=lambda t: t.level.rank).level
+
+
+def _achievement(rng: random.Random, studio: _Studio, category: Category, used: set[str]) -> _Achievement:
+    years = [y for y in ACHIEVEMENT_YEARS if y >= studio.first_year - 1]
+    year = rng.choices(years, [ACHIEVEMENT_YEARS[y] for y in years])[0]
+    own = {x.title for x in studio.achievements}
+    # Titles differ across the whole catalogue; late on, one shared with another studio will do.
+    for attempt in range(300):
+        a = _titled(rng, studio, category, year)
+        if a.title not in used or (attempt > 200 and a.title not in own):
+            break
+    else:
+        a.title += "（二期）"
+    used.add(a.title)
+    first = a.completers[0] if a.completers else studio.pool[0]
+    others = [p for p in studio.pool if p != first]
+    size = min(rng.choices((1, 2, 3, 4, 5, 6), (10, 20, 25, 20, 15, 10))[0], len(studio.pool))
+    rest = rng.sample(others, size - 1)
+    if category is not Category.OPERATION and rng.random() > 0.6 and rest:
+        first, rest[0] = rest[0], first  # the leader is often, not always, first
+    a.completers = [first, *rest]
+    return a
+
+
+def _titled(rng: random.Random, studio: _Studio, category: Category, year: int) -> _Achievement:
+    ind = studio.industry
+    tech = rng.choice(ind.techs)
+    if category is Category.INNOVATION:
+        if rng.random() < 0.7:
+            obj = rng.choice(ind.objects)
+            title, patent = rng.choice(v.INNOVATION_OBJECT_TITLES)
+            return _Achievement(studio, category, title.format(object=obj, tech=tech), year, [], "object", obj,
+                                patent and patent.format(object=obj))
+        process = rng.choice(ind.processes)
+        title, patent = rng.choice(v.INNOVATION_PROCESS_TITLES)
+        return _Achievement(studio, category, title.format(process=process, tech=tech), year, [], "process",
+                            process, patent and patent.format(process=process))
+    if category is Category.BREAKTHROUGH:
+        shape = rng.choices(("indicator", "quality", "problem", "object", "process"), (28, 14, 38, 15, 5))[0]
+        subject = rng.choice(getattr(ind, {"indicator": "indicators", "quality": "qualities", "problem": "problems",
+                                           "object": "objects", "process": "processes"}[shape]))
+        patterns = {"indicator": v.BREAKTHROUGH_INDICATOR_TITLES, "quality": v.BREAKTHROUGH_INDICATOR_TITLES,
+                    "problem": v.BREAKTHROUGH_PROBLEM_TITLES, "object": v.BREAKTHROUGH_OBJECT_TITLES,
+                    "process": v.BREAKTHROUGH_PROCESS_TITLES}[shape]
+        title = rng.choice(patterns).format(indicator=subject, problem=subject, object=subject, process=subject)
+        return _Achievement(studio, category, title, year, [], shape, subject)
+    if category is Category.INVENTION:
+        if rng.random() < 0.85:
+            device = rng.choice(ind.devices)
+            title = rng.choice(v.INVENTION_DEVICE_TITLES).format(device=device)
+            return _Achievement(studio, category, title, year, [], "device", device, f"一种{device}")
+        method = rng.choice(ind.methods)
+        title = rng.choice(v.INVENTION_METHOD_TITLES).format(method=method)
+        return _Achievement(studio, category, title, year, [], "method", method, f"一种{method}")
+    person = studio.pool[0] if rng.random() < 0.5 else rng.choice(studio.pool)
+    operation = rng.choice(ind.operations)
+    count = rng.randint(3, 6)
+    title = rng.choice(v.OPERATION_TITLES).format(person=person, operation=operation,
+                                                    count=v.CHINESE_NUMERALS[count])
+    return _Achievement(studio, category, title, year, [person], "operation", operation, count=count)
+
+
+def _assign_values(rng: random.Random, achievements: list[_Achievement]) -> None:
+    """Skewed 万元 values (many small, a few of several hundred) summing to exactly TOTAL_VALUE."""
+    raw: list[tuple[_Achievement, float]] = []
+    for a in achievements:
+        if rng.random() < (0.25 if a.category is Category.OPERATION else 0.04):
+            continue  # no economic value reported
+        roll = rng.random()
+        if roll < 0.015:
+            amount = rng.uniform(150, 600)
+        elif roll < 0.10:
+            amount = rng.uniform(30, 100)
+        else:
+            amount = min(max(rng.lognormvariate(1.6, 0.8), 0.5), 30)
+        raw.append((a, amount))
+    scale = float(TOTAL_VALUE) / sum(amount for _, amount in raw)
+    for a, amount in raw:
+        a.value = _round_like_a_report(amount * scale)
+    # Whatever rounding left over goes to the largest value, so the total is exact.
+    largest = max((a for a, _ in raw), key=lambda a: a.value)
+    largest.value += TOTAL_VALUE - sum(a.value for a, _ in raw)
+
+
+def _round_like_a_report(amount: float) -> Decimal:
+    """People report 3.6, 12.5, 48 or 260 万元, not 12.4731."""
+    value = Decimal(str(amount))
+    step = Decimal("0.1") if amount < 10 else Decimal("0.5") if amount < 100 else Decimal(1)
+    rounded = (value / step).quantize(Decimal(1), ROUND_HALF_UP) * step
+    return max(rounded, Decimal("0.5")).quantize(CENT)
+
+
+def _plan_patents(rng: random.Random, studios: list[_Studio]) -> list[PatentData]:
+    total = sum(KIND_COUNTS.values())
+    kinds = _apportion(total, KIND_COUNTS, rng)
+    weights = [len(s.achievements) * (1.5 if _level(s) is not Level.CITY else 1.0) * rng.uniform(0, 1.5)
+               for s in studios]
+    owners = rng.choices(studios, weights, k=total)
+    used_numbers: set[str] = set()
+    used_titles: set[str] = set()
+    patents = []
+    for studio, kind in zip(owners, kinds, strict=True):
+        linked = None
+        if kind is not PatentKind.DESIGN and rng.random() < 0.56:
+            linked = _link_candidate(rng, studio, kind)
+        title = patent_title(rng, studio.industry, kind, linked, used_titles)
+        year = _filing_year(rng, kind, linked)
+        # Filed by mid-year of the last year, so most have been granted by AS_OF.
+        filing = date(year, 1, 1) + timedelta(days=rng.randint(0, 180 if year == AS_OF.year else 364))
+        if kind is PatentKind.INVENTION:
+            grant = filing + timedelta(days=rng.randint(730, 1095))
+        else:
+            grant = filing + timedelta(days=rng.randint(120, 300))
+        while (number := make_number(year, kind, rng.randint(1000, 2999999))) in used_numbers:
+            pass
+        used_numbers.add(number)
+        size = min(rng.choices((1, 2, 3, 4, 5), (15, 25, 30, 18, 12))[0], len(studio.pool))
+        inventors = rng.sample(studio.pool, size)
+        if studio.pool[0] in inventors and rng.random() < 0.6:
+            inventors.remove(studio.pool[0])
+            inventors.insert(0, studio.pool[0])
+        data = PatentData(
+            number=number, title=title, kind=kind, studio_name=studio.data.name, inventors=inventors,
+            patentee=studio.data.host_unit, filing_date=filing, grant_date=grant if grant <= AS_OF else None,
+            achievement_title=linked.title if linked else "",
+        )
+        data.abstract = patent_abstract(rng, studio.industry, data, linked)
+        studio.patents.append(data)
+        if linked:
+            linked.patents.append(data)
+        patents.append(data)
+    return patents
+
+
+def _filing_year(rng: random.Random, kind: PatentKind, linked: _Achievement | None) -> int:
+    if linked is not None:  # filed while the work was done, or soon after
+        return min(max(linked.year + rng.choice((-2, -1, -1, 0, 0, 1)), min(PATENT_YEARS)), max(PATENT_YEARS))
+    years = list(PATENT_YEARS)
+    weights = [PATENT_YEARS[y] * (INVENTION_RECENT_FACTOR if kind is PatentKind.INVENTION and y >= 2023 else 1)
+               for y in years]
+    return rng.choices(years, weights)[0]
+
+
+def _link_candidate(rng: random.Random, studio: _Studio, kind: PatentKind) -> _Achievement | None:
+    """An achievement of the studio a patent of this kind could protect, preferring unprotected ones."""
+    fits = [a for a in studio.achievements if a.patent_title
+            and (kind is PatentKind.INVENTION or a.shape != "method")]  # a utility model protects no method
+    fresh = [a for a in fits if not a.patents]
+    return rng.choice(fresh or fits) if fits else None
