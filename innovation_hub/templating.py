@@ -31,8 +31,15 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def figure_part(item: tuple, endpoint: str, arg: str) -> tuple[str, str]:
+    """(label and count, URL of the list filtered to it) for one part of a home-page figure."""
+    member, count = item
+    return f"{member.label} {count}", url_for(endpoint, **{arg: member.value})
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["wan"] = format_wan
+    app.jinja_env.filters["figure_part"] = figure_part
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

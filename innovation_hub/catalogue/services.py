@@ -177,6 +177,17 @@ def _people(names: list[str], host_unit: str) -> list[Person]:
     return [find_or_create_person(name, host_unit) for name in names]
 
 
+def _set_ordered(links: list, people_proxy, people: list[Person], created: bool) -> bool:
+    """Make a record's completers or inventors exactly `people`, in order; return whether they changed."""
+    if not created and list(people_proxy) == people:
+        return False
+    if not created:
+        links.clear()
+        db.session.flush()  # free the (record, position) keys before reusing them
+    people_proxy.extend(people)
+    return not created
+
+
 def upsert_achievement(
     data: AchievementData, status: RecordStatus = RecordStatus.APPROVED
 ) -> tuple[Achievement, bool, bool]:
@@ -196,14 +207,8 @@ def upsert_achievement(
             achievement, category=data.category, year=data.year, value_wan=data.value_wan,
             summary=data.summary, status=status,
         )
-        completers = _people(data.completers, studio.host_unit)
-        if created:
-            achievement.completers.extend(completers)
-        elif list(achievement.completers) != completers:
-            achievement.completer_links.clear()
-            session.flush()  # free the (achievement, position) keys before reusing them
-            achievement.completers.extend(completers)
-            changed = True
+        people = _people(data.completers, studio.host_unit)
+        changed |= _set_ordered(achievement.completer_links, achievement.completers, people, created)
         session.flush()
         return achievement, created, changed
 
@@ -241,13 +246,7 @@ def upsert_patent(data: PatentData, status: RecordStatus = RecordStatus.APPROVED
             filing_date=data.filing_date, grant_date=data.grant_date, achievement=achievement,
             abstract=data.abstract, status=status,
         )
-        inventors = _people(data.inventors, studio.host_unit)
-        if created:
-            patent.inventors.extend(inventors)
-        elif list(patent.inventors) != inventors:
-            patent.inventor_links.clear()
-            session.flush()
-            patent.inventors.extend(inventors)
-            changed = True
+        people = _people(data.inventors, studio.host_unit)
+        changed |= _set_ordered(patent.inventor_links, patent.inventors, people, created)
         session.flush()
         return patent, created, changed
