@@ -57,11 +57,13 @@ def _instance_secret_key(instance: Path) -> str:
 
 
 def register_extensions(app: Flask) -> None:
+    from . import page_cache
     from .database import configure_engine
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    page_cache.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
 

@@ -12,3 +12,5 @@ PER_PAGE = 20
 SITE_NAME = "劳模和工匠人才创新工作室成果库"
 SHORT_SITE_NAME = "创新工作室成果库"  # in the navigation bar of a phone
 ORG_NAME = "市总工会"
+# Rendered public pages kept per worker while the catalogue is unchanged (0 turns the cache off).
+PAGE_CACHE_ENTRIES = 512

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..ledger.downloads import workbook_response
 from ..models import Category, Level, PatentKind
+from ..page_cache import cached_page
 from . import charts, queries
 from .models import Patent, Person, Studio
 from .queries import AchievementFilters, PatentFilters, StudioFilters
@@ -23,6 +24,7 @@ def _paginate(stmt, per_page: int | None = None):
 
 
 @bp.get("/")
+@cached_page
 def home():
     stats = queries.catalogue_stats()
     return render_template(
@@ -32,6 +34,7 @@ def home():
 
 
 @bp.get("/studios")
+@cached_page
 def studio_list():
     filters = StudioFilters.from_args(request.args)
     page = _paginate(queries.studios_select(filters))
@@ -52,6 +55,7 @@ def studio_export():
 
 
 @bp.get("/studios/<int:studio_id>")
+@cached_page
 def studio_detail(studio_id: int):
     found = queries.studio_page(studio_id)
     if found is None:
@@ -61,6 +65,7 @@ def studio_detail(studio_id: int):
 
 
 @bp.get("/achievements")
+@cached_page
 def achievement_list():
     filters = AchievementFilters.from_args(request.args)
     page = _paginate(queries.public_achievements_select(filters))
@@ -80,6 +85,7 @@ def achievement_export():
 
 
 @bp.get("/achievements/<int:achievement_id>")
+@cached_page
 def achievement_detail(achievement_id: int):
     achievement = queries.public_achievement(achievement_id)
     if achievement is None:
@@ -88,6 +94,7 @@ def achievement_detail(achievement_id: int):
 
 
 @bp.get("/patents")
+@cached_page
 def patent_list():
     filters = PatentFilters.from_args(request.args)
     page = _paginate(queries.public_patents_select(filters))
@@ -108,6 +115,7 @@ def patent_export():
 
 
 @bp.get("/patents/<int:patent_id>")
+@cached_page
 def patent_detail(patent_id: int):
     patent = queries.public_patent(patent_id)
     if patent is None:
@@ -116,6 +124,7 @@ def patent_detail(patent_id: int):
 
 
 @bp.get("/people/<int:person_id>")
+@cached_page
 def person_detail(person_id: int):
     record = queries.person_record(person_id)
     if record is None:

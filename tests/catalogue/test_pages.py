@@ -128,6 +128,7 @@ def test_server_error_page_is_chinese(app, client, catalogue, monkeypatch):
 
 def test_public_pages_use_a_constant_number_of_statements(app, client, count_sql):
     """No N+1: the statement count of each page does not grow with the catalogue."""
+    app.extensions.pop("page_cache")  # measure the pages themselves, not the cache
     def measure(urls):
         counts = {}
         for url in urls:
@@ -151,3 +152,25 @@ def test_public_pages_use_a_constant_number_of_statements(app, client, count_sql
     large = measure(urls)
     assert large == small, (large, small)
     assert max(large.values()) <= 12, large
+
+
+def test_cached_pages_follow_every_committed_change(client, catalogue):
+    first = client.get("/studios")
+    assert "共 2 个" in text(first) and first.headers["ETag"]
+    assert client.get("/studios", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    gen_studio("新命名的创新工作室")
+    again = client.get("/studios", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and "共 3 个" in text(again) and "新命名的创新工作室" in text(again)
+    assert client.get("/api/v1/stats").get_json()["studios"] == 3
+
+
+def test_bulk_deletes_also_invalidate_cached_pages(app, client, catalogue):
+    from sqlalchemy import delete
+
+    from innovation_hub.catalogue.models import Patent
+    from innovation_hub.database import write_transaction
+
+    assert client.get("/api/v1/stats").get_json()["patents"] == 1
+    with write_transaction() as session:
+        session.execute(delete(Patent))
+    assert client.get("/api/v1/stats").get_json()["patents"] == 0

@@ -1,0 +1,57 @@
+"""The catalogue version: bumped in the same transaction as any change to catalogue data.
+
+Caches of public pages key on it, so a cached page is never older than the last commit
+that changed what it shows, in any worker process.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ..extensions import db
+from .models import Achievement, AchievementCompleter, Honour, Patent, PatentInventor, Person, Studio, StudioTitle
+
+TRACKED = (Studio, StudioTitle, Person, Honour, Achievement, AchievementCompleter, Patent, PatentInventor)
+_FLAG = "catalogue_changed"
+
+
+class CatalogueVersion(db.Model):
+    """A single row (id 1) whose version grows with every committed catalogue change."""
+
+    __tablename__ = "catalogue_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+def current_version() -> int:
+    return db.session.execute(select(CatalogueVersion.version).where(CatalogueVersion.id == 1)).scalar() or 0
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_changes(session: Session, _context) -> None:
+    if any(isinstance(obj, TRACKED) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info[_FLAG] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_changes(state) -> None:
+    # delete(Studio) / update(Achievement) statements bypass the flush.
+    if (state.is_delete or state.is_update) and state.bind_mapper is not None \
+            and state.bind_mapper.class_ in TRACKED:
+        state.session.info[_FLAG] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_version(session: Session) -> None:
+    session.flush()  # commit flushes after this hook; changes must be seen now
+    if session.info.pop(_FLAG, False):
+        session.execute(
+            update(CatalogueVersion).where(CatalogueVersion.id == 1).values(version=CatalogueVersion.version + 1)
+        )
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_changes(session: Session, _previous_transaction) -> None:
+    session.info.pop(_FLAG, None)
