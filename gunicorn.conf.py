@@ -13,3 +13,6 @@ def post_fork(server, worker):
 
     with app.app_context():
         db.engine.dispose(close=False)
+
+# gunicorn ≥ 27 opens a control socket in ~/.gunicorn shared by every gunicorn of the user; not needed here.
+control_socket_disable = True

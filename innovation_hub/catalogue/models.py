@@ -164,6 +164,7 @@ class Achievement(TimestampMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("studio_id", "title", name="uq_achievements_studio_title"),
         Index("ix_achievements_status_year", "status", "year"),
+        Index("ix_achievements_studio_status", "studio_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -199,6 +200,7 @@ class Patent(TimestampMixin, db.Model):
     """专利, stored under its normalised application number."""
 
     __tablename__ = "patents"
+    __table_args__ = (Index("ix_patents_studio_status", "studio_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)

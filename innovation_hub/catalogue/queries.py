@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
 from sqlalchemy import Select, case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from ..errors import BadRequest
@@ -191,8 +191,8 @@ def studios_select(filters: StudioFilters) -> Select:
     return filters.apply(select(Studio)).order_by(_LEVEL_ORDER, Studio.named_year, Studio.id)
 
 
-def public_achievements_select(filters: AchievementFilters | None = None) -> Select:
-    """Approved achievements, newest (or highest value) first, with studio and completers loaded."""
+def public_achievements_select(filters: AchievementFilters | None = None, *, with_studio: bool = True) -> Select:
+    """Approved achievements, newest (or highest value) first, with completers (and studio) loaded."""
     filters = filters or AchievementFilters()
     if filters.sort == "value":
         order = (Achievement.value_wan.desc().nulls_last(), Achievement.id.desc())
@@ -201,20 +201,24 @@ def public_achievements_select(filters: AchievementFilters | None = None) -> Sel
     stmt = (
         select(Achievement)
         .where(Achievement.status == APPROVED)
-        .options(selectinload(Achievement.completer_links), selectinload(Achievement.studio))
+        .options(selectinload(Achievement.completer_links))
         .order_by(*order)
     )
+    if with_studio:
+        stmt = stmt.options(selectinload(Achievement.studio))
     return filters.apply(stmt)
 
 
-def public_patents_select(filters: PatentFilters | None = None) -> Select:
-    """Approved patents, newest filing first, with studio and inventors loaded."""
+def public_patents_select(filters: PatentFilters | None = None, *, with_studio: bool = True) -> Select:
+    """Approved patents, newest filing first, with inventors (and studio) loaded."""
     stmt = (
         select(Patent)
         .where(Patent.status == APPROVED)
-        .options(selectinload(Patent.inventor_links), selectinload(Patent.studio))
+        .options(selectinload(Patent.inventor_links))
         .order_by(Patent.filing_date.desc().nulls_last(), Patent.id.desc())
     )
+    if with_studio:
+        stmt = stmt.options(selectinload(Patent.studio))
     return (filters or PatentFilters()).apply(stmt)
 
 
@@ -284,14 +288,18 @@ def industries() -> list[str]:
 
 def studio_page(studio_id: int) -> tuple[Studio, list[Achievement], list[Patent]] | None:
     studio = db.session.execute(
-        select(Studio).where(Studio.id == studio_id).options(selectinload(Studio.titles))
+        select(Studio).where(Studio.id == studio_id)
+        .options(selectinload(Studio.titles), joinedload(Studio.leader).selectinload(Person.honours))
     ).scalar_one_or_none()
     if studio is None:
         return None
+    # The records' studio is this one, already loaded: no need to load it again for each.
     achievements = list(db.session.execute(
-        public_achievements_select(AchievementFilters(studio_id=studio_id))
+        public_achievements_select(AchievementFilters(studio_id=studio_id), with_studio=False)
     ).scalars())
-    patents = list(db.session.execute(public_patents_select(PatentFilters(studio_id=studio_id))).scalars())
+    patents = list(db.session.execute(
+        public_patents_select(PatentFilters(studio_id=studio_id), with_studio=False)
+    ).scalars())
     return studio, achievements, patents
 
 
@@ -371,20 +379,21 @@ class CatalogueStats:
 def catalogue_stats() -> CatalogueStats:
     """The report's figures, computed live from the database."""
     by_level = _grouped(Studio.level)
-    by_category = _grouped(Achievement.category, Achievement.status == APPROVED)
     by_kind = _grouped(Patent.kind, Patent.status == APPROVED)
+    by_district = _grouped(Studio.district)
+    # One pass over the approved achievements gives the per-year, per-category and value figures.
     by_year_category: dict[int, dict[Category, int]] = {}
-    for year, category, n in db.session.execute(
-        select(Achievement.year, Achievement.category, func.count())
+    by_category: dict[Category, int] = {}
+    value = Decimal("0.00")
+    for year, category, n, subtotal in db.session.execute(
+        select(Achievement.year, Achievement.category, func.count(), func.sum(Achievement.value_wan))
         .where(Achievement.status == APPROVED)
         .group_by(Achievement.year, Achievement.category)
         .order_by(Achievement.year)
     ).all():
         by_year_category.setdefault(year, {})[category] = n
-    value = db.session.execute(
-        select(func.sum(Achievement.value_wan)).where(Achievement.status == APPROVED)
-    ).scalar()
-    by_district = _grouped(Studio.district)
+        by_category[category] = by_category.get(category, 0) + n
+        value += subtotal or 0
     return CatalogueStats(
         studios=sum(by_district.values()),
         studios_by_level={m: by_level.get(m, 0) for m in Level},
@@ -392,7 +401,7 @@ def catalogue_stats() -> CatalogueStats:
         achievements_by_category={m: by_category.get(m, 0) for m in Category},
         patents=sum(by_kind.values()),
         patents_by_kind={m: by_kind.get(m, 0) for m in PatentKind},
-        value_wan=value or Decimal("0.00"),
+        value_wan=value,
         by_year={year: sum(c.values()) for year, c in by_year_category.items()},
         by_year_category=by_year_category,
         by_industry=dict(sorted(_grouped(Studio.industry).items(), key=lambda kv: (-kv[1], kv[0]))),
