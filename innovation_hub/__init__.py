@@ -57,13 +57,14 @@ def _instance_secret_key(instance: Path) -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import page_cache
+    from . import page_cache, search
     from .database import configure_engine
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     page_cache.init_app(app)
+    search.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
 
@@ -71,10 +72,15 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .api.views import bp as api_bp
     from .catalogue.views import bp as catalogue_bp
+    from .search.views import api_bp as search_api_bp
+    from .search.views import bp as search_bp
 
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(search_api_bp)
     csrf.exempt(api_bp)  # read-only JSON, no forms
+    csrf.exempt(search_api_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
+    app.cli.add_command(reindex_command)
 
 
 @click.command("init-db")
@@ -66,6 +67,15 @@ def export_command(ledger: Path) -> None:
         f"已导出到 {ledger}：工作室 {counts['studios']} 个，成果 {counts['achievements']} 项，"
         f"专利 {counts['patents']} 件。"
     )
+
+
+@click.command("reindex")
+def reindex_command() -> None:
+    """Rebuild the search index from the database (searches keep working meanwhile)."""
+    from .search import rebuild
+
+    total = rebuild(progress=_progress)
+    click.echo(f"检索索引已重建：共 {total} 条记录。")
 
 
 def catalogue_is_empty() -> bool:

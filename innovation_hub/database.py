@@ -7,7 +7,8 @@ a busy timeout and BEGIN IMMEDIATE for writes gave neither.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -16,6 +17,19 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 BUSY_TIMEOUT_MS = 5000
+_after_commit: list[Callable[[], None]] = []
+log = logging.getLogger(__name__)
+
+
+def after_write_commit(callback: Callable[[], None]) -> Callable[[], None]:
+    """Run `callback` after each outermost write transaction commits (e.g. drain the search outbox).
+
+    A failing callback is logged, not raised: the data is committed, and what the callback
+    had to do is kept (in the outbox) for a later run.
+    """
+    if callback not in _after_commit:
+        _after_commit.append(callback)
+    return callback
 
 
 def configure_engine(engine: Engine) -> None:
@@ -68,6 +82,11 @@ def write_transaction() -> Iterator:
     finally:
         session.info["in_write"] = False
         session.info.pop("write_cache", None)
+    for callback in _after_commit:
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit step %s failed; its work stays queued", callback.__name__)
 
 
 def write_cache(name: str) -> dict:

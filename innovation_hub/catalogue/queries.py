@@ -22,7 +22,7 @@ APPROVED = RecordStatus.APPROVED
 MIN_YEAR, MAX_YEAR = 1950, 2100
 
 
-def _enum_arg(args: MultiDict, name: str, enum_cls, title: str):
+def enum_arg(args: MultiDict, name: str, enum_cls, title: str):
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
@@ -32,7 +32,7 @@ def _enum_arg(args: MultiDict, name: str, enum_cls, title: str):
     return member
 
 
-def _int_arg(args: MultiDict, name: str, title: str, low: int = MIN_YEAR, high: int = MAX_YEAR) -> int | None:
+def int_arg(args: MultiDict, name: str, title: str, low: int = MIN_YEAR, high: int = MAX_YEAR) -> int | None:
     raw = (args.get(name) or "").strip()
     if not raw:
         return None
@@ -46,11 +46,11 @@ def _int_arg(args: MultiDict, name: str, title: str, low: int = MIN_YEAR, high: 
 
 
 def page_arg(args: MultiDict) -> int:
-    return _int_arg(args, "page", "页码", 1, 100000) or 1
+    return int_arg(args, "page", "页码", 1, 100000) or 1
 
 
 def per_page_arg(args: MultiDict, default: int) -> int:
-    return _int_arg(args, "per_page", "每页条数", 1, 100) or default
+    return int_arg(args, "per_page", "每页条数", 1, 100) or default
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,9 @@ class StudioFilters:
     @classmethod
     def from_args(cls, args: MultiDict) -> StudioFilters:
         return cls(
-            level=_enum_arg(args, "level", Level, "级别"),
+            level=enum_arg(args, "level", Level, "级别"),
             industry=(args.get("industry") or "").strip() or None,
-            district=_enum_arg(args, "district", District, "所在地区"),
+            district=enum_arg(args, "district", District, "所在地区"),
         )
 
     def apply(self, stmt: Select) -> Select:
@@ -100,14 +100,14 @@ class AchievementFilters:
             raise BadRequest(f"排序方式“{sort}”无效，可选：最新、经济效益（sort=value）")
         q = " ".join((args.get("q") or "").split())[:100] or None
         return cls(
-            category=_enum_arg(args, "category", Category, "类别"),
-            year=_int_arg(args, "year", "年份"),
-            year_from=_int_arg(args, "year_from", "起始年份"),
-            year_to=_int_arg(args, "year_to", "截止年份"),
-            studio_id=_int_arg(args, "studio", "工作室编号", 1, 2**31),
-            level=_enum_arg(args, "level", Level, "级别"),
+            category=enum_arg(args, "category", Category, "类别"),
+            year=int_arg(args, "year", "年份"),
+            year_from=int_arg(args, "year_from", "起始年份"),
+            year_to=int_arg(args, "year_to", "截止年份"),
+            studio_id=int_arg(args, "studio", "工作室编号", 1, 2**31),
+            level=enum_arg(args, "level", Level, "级别"),
             industry=(args.get("industry") or "").strip() or None,
-            district=_enum_arg(args, "district", District, "所在地区"),
+            district=enum_arg(args, "district", District, "所在地区"),
             q=q,
             sort=sort,
         )
@@ -146,9 +146,9 @@ class PatentFilters:
     @classmethod
     def from_args(cls, args: MultiDict) -> PatentFilters:
         return cls(
-            kind=_enum_arg(args, "kind", PatentKind, "专利类型"),
-            studio_id=_int_arg(args, "studio", "工作室编号", 1, 2**31),
-            year=_int_arg(args, "year", "申请年份"),
+            kind=enum_arg(args, "kind", PatentKind, "专利类型"),
+            studio_id=int_arg(args, "studio", "工作室编号", 1, 2**31),
+            year=int_arg(args, "year", "申请年份"),
         )
 
     def apply(self, stmt: Select) -> Select:

@@ -1,0 +1,143 @@
+"""Search documents built from the database, the source of truth, with a few set-based queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from sqlalchemy import func, select
+
+from ..catalogue.models import Achievement, AchievementCompleter, Patent, PatentInventor, Person, Studio
+from ..extensions import db
+from ..models import RecordStatus
+
+CHUNK = 500  # ids per IN (…) list
+
+
+def _chunks(ids: list[int] | None) -> Iterator[list[int] | None]:
+    if ids is None:
+        yield None
+        return
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
+
+
+def _names(link, owner_column, ids: list[int] | None) -> dict[int, list[str]]:
+    stmt = select(owner_column, Person.name).join(Person, Person.id == link.person_id).order_by(
+        owner_column, link.position
+    )
+    if ids is not None:
+        stmt = stmt.where(owner_column.in_(ids))
+    out: dict[int, list[str]] = defaultdict(list)
+    for owner, name in db.session.execute(stmt):
+        out[owner].append(name)
+    return out
+
+
+def _value(member) -> str:
+    return member.value if member is not None else ""
+
+
+def _studio_fields(name, host_unit, level, industry, district) -> dict:
+    return {"studio": f"{name} {host_unit}", "level": _value(level), "industry": industry or "",
+            "district": _value(district)}
+
+
+def achievement_docs(ids: list[int] | None = None) -> Iterator[dict]:
+    for chunk in _chunks(ids):
+        stmt = (
+            select(Achievement.id, Achievement.title, Achievement.summary, Achievement.category, Achievement.year,
+                   Studio.name, Studio.host_unit, Studio.level, Studio.industry, Studio.district)
+            .join(Studio, Studio.id == Achievement.studio_id)
+            .where(Achievement.status == RecordStatus.APPROVED)
+        )
+        if chunk is not None:
+            stmt = stmt.where(Achievement.id.in_(chunk))
+        people = _names(AchievementCompleter, AchievementCompleter.achievement_id, chunk)
+        for rid, title, summary, category, year, *studio in db.session.execute(stmt):
+            yield {
+                "key": f"achievement:{rid}", "type": "achievement", "record_id": rid,
+                "title": title, "title_grams": title, "body_grams": summary or "",
+                "people": "、".join(people.get(rid, [])), "category": _value(category), "kind": "",
+                "year": year, "newest": year * 10000 + 1231, "number": "", **_studio_fields(*studio),
+            }
+
+
+def patent_docs(ids: list[int] | None = None) -> Iterator[dict]:
+    for chunk in _chunks(ids):
+        stmt = (
+            select(Patent.id, Patent.title, Patent.abstract, Patent.kind, Patent.number, Patent.filing_date,
+                   Studio.name, Studio.host_unit, Studio.level, Studio.industry, Studio.district)
+            .join(Studio, Studio.id == Patent.studio_id)
+            .where(Patent.status == RecordStatus.APPROVED)
+        )
+        if chunk is not None:
+            stmt = stmt.where(Patent.id.in_(chunk))
+        people = _names(PatentInventor, PatentInventor.patent_id, chunk)
+        for rid, title, abstract, kind, number, filed, *studio in db.session.execute(stmt):
+            yield {
+                "key": f"patent:{rid}", "type": "patent", "record_id": rid,
+                "title": title, "title_grams": title, "body_grams": abstract or "",
+                "people": "、".join(people.get(rid, [])), "category": "", "kind": _value(kind),
+                "number": number, "year": filed.year if filed else 0,
+                "newest": int(filed.strftime("%Y%m%d")) if filed else 0, **_studio_fields(*studio),
+            }
+
+
+def studio_docs(ids: list[int] | None = None) -> Iterator[dict]:
+    for chunk in _chunks(ids):
+        stmt = select(Studio.id, Studio.name, Studio.intro, Studio.named_year, Person.name,
+                      Studio.name, Studio.host_unit, Studio.level, Studio.industry, Studio.district
+                      ).outerjoin(Person, Person.id == Studio.leader_id)
+        if chunk is not None:
+            stmt = stmt.where(Studio.id.in_(chunk))
+        for rid, name, intro, year, leader, *studio in db.session.execute(stmt):
+            fields = _studio_fields(*studio)
+            fields["studio"] = studio[1]  # the host unit; the name is the title
+            yield {
+                "key": f"studio:{rid}", "type": "studio", "record_id": rid,
+                "title": name, "title_grams": name, "body_grams": intro or "",
+                "people": leader or "", "category": "", "kind": "", "number": "",
+                "year": year or 0, "newest": (year or 0) * 10000 + 1231, **fields,
+            }
+
+
+BUILDERS = {"achievement": achievement_docs, "patent": patent_docs, "studio": studio_docs}
+
+
+def count_all() -> int:
+    """How many documents a full rebuild writes."""
+    return sum(db.session.execute(stmt).scalar() for stmt in (
+        select(func.count()).select_from(Studio),
+        select(func.count()).select_from(Achievement).where(Achievement.status == RecordStatus.APPROVED),
+        select(func.count()).select_from(Patent).where(Patent.status == RecordStatus.APPROVED),
+    ))
+
+
+def all_documents() -> Iterator[dict]:
+    for build in BUILDERS.values():
+        yield from build()
+
+
+def expand(jobs: Iterable[tuple[str, int]]) -> dict[str, set[int]]:
+    """The records to re-index for a set of jobs: a studio's or person's change reaches their records."""
+    targets: dict[str, set[int]] = {"achievement": set(), "patent": set(), "studio": set()}
+    studios = {rid for kind, rid in jobs if kind == "studio"}
+    people = {rid for kind, rid in jobs if kind == "person"}
+    for kind, rid in jobs:
+        if kind in targets:
+            targets[kind].add(rid)
+    if studios:
+        targets["studio"] |= studios
+        ids = list(studios)
+        targets["achievement"] |= set(db.session.execute(
+            select(Achievement.id).where(Achievement.studio_id.in_(ids))).scalars())
+        targets["patent"] |= set(db.session.execute(select(Patent.id).where(Patent.studio_id.in_(ids))).scalars())
+    if people:
+        ids = list(people)
+        targets["studio"] |= set(db.session.execute(select(Studio.id).where(Studio.leader_id.in_(ids))).scalars())
+        targets["achievement"] |= set(db.session.execute(select(AchievementCompleter.achievement_id).where(
+            AchievementCompleter.person_id.in_(ids))).scalars())
+        targets["patent"] |= set(db.session.execute(select(PatentInventor.patent_id).where(
+            PatentInventor.person_id.in_(ids))).scalars())
+    return targets

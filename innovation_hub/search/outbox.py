@@ -1,0 +1,71 @@
+"""Write index jobs for every catalogue change, inside the transaction that makes it.
+
+A flushed change to a studio, achievement, patent, their titles, completers or inventors,
+or a person adds a job row; a bulk delete or update adds an "all" job (a full rebuild).
+After the write transaction commits, database.after_write_commit runs the drain.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import event, insert
+from sqlalchemy.orm import Session
+
+from ..catalogue.models import (
+    Achievement,
+    AchievementCompleter,
+    Patent,
+    PatentInventor,
+    Person,
+    Studio,
+    StudioTitle,
+)
+from ..models import utcnow
+from .models import IndexJob
+
+PENDING = "search_jobs_written"
+
+
+def _job_for(obj) -> tuple[str, int] | None:
+    if isinstance(obj, Achievement):
+        return "achievement", obj.id
+    if isinstance(obj, AchievementCompleter):
+        return "achievement", obj.achievement_id
+    if isinstance(obj, Patent):
+        return "patent", obj.id
+    if isinstance(obj, PatentInventor):
+        return "patent", obj.patent_id
+    if isinstance(obj, Studio):
+        return "studio", obj.id
+    if isinstance(obj, StudioTitle):
+        return "studio", obj.studio_id
+    if isinstance(obj, Person):
+        return "person", obj.id
+    return None
+
+
+def _write(session: Session, jobs: set[tuple[str, int]]) -> None:
+    jobs.discard(None)
+    if not jobs:
+        return
+    now = utcnow()
+    session.connection().execute(
+        insert(IndexJob), [{"kind": kind, "record_id": rid, "created_at": now} for kind, rid in sorted(jobs)]
+    )
+    session.info[PENDING] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _jobs_for_flushed_changes(session: Session, _context) -> None:
+    dirty = (obj for obj in session.dirty if session.is_modified(obj))
+    changed = (*session.new, *dirty, *session.deleted)
+    _write(session, {job for obj in changed if (job := _job_for(obj)) is not None and job[1] is not None})
+
+
+_BULK_TRACKED = (Studio, StudioTitle, Person, Achievement, AchievementCompleter, Patent, PatentInventor)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _job_for_bulk_statements(state) -> None:
+    if (state.is_delete or state.is_update) and state.bind_mapper is not None \
+            and state.bind_mapper.class_ in _BULK_TRACKED:
+        _write(state.session, {("all", 0)})

@@ -1,0 +1,198 @@
+"""From what a person typed to ranked record ids, facet counts and the words to highlight.
+
+No query parser: the input is only ever words, so unbalanced quotes or brackets, AND/OR/NOT,
+`*`, `?` and `field:` are plain text, never syntax; nothing expands wildcards or fuzzy terms.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+from whoosh import query as Q
+from whoosh import sorting
+
+from ..catalogue import patent_numbers
+from ..catalogue.queries import enum_arg, int_arg
+from ..errors import BadRequest
+from ..models import Category, District, Level, PatentKind
+from . import analysis
+from .index import current_index
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 12
+MAX_PAGE = 500
+RECORD_TYPES = {"achievement": "成果", "patent": "专利", "studio": "工作室"}
+FACETS = ("type", "category", "kind", "level", "industry", "district", "year")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class QueryError(BadRequest):
+    """A search request we cannot run; the message says why in Chinese (HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    type: str | None = None
+    category: Category | None = None
+    kind: PatentKind | None = None
+    level: Level | None = None
+    industry: str | None = None
+    district: District | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: str = "relevance"  # or "newest"
+    page: int = 1
+    per_page: int = 20
+
+    @classmethod
+    def from_args(cls, args: MultiDict, default_per_page: int = 20) -> SearchQuery:
+        text = _CONTROL.sub(" ", args.get("q") or "")
+        text = " ".join(text.split())
+        if len(text) > MAX_QUERY_CHARS:
+            raise QueryError(f"检索词过长（{len(text)} 个字），请缩短到 {MAX_QUERY_CHARS} 个字以内")
+        record_type = (args.get("type") or "").strip() or None
+        if record_type is not None:
+            by_label = {label: code for code, label in RECORD_TYPES.items()}
+            record_type = by_label.get(record_type, record_type)
+            if record_type not in RECORD_TYPES:
+                raise QueryError(f"类型“{args.get('type')}”无效，可选：achievement（成果）、patent（专利）、studio（工作室）")
+        sort = (args.get("sort") or "relevance").strip()
+        if sort not in ("relevance", "newest"):
+            raise QueryError(f"排序方式“{sort}”无效，可选：relevance（相关度）、newest（最新）")
+        year_from, year_to = int_arg(args, "year_from", "起始年份"), int_arg(args, "year_to", "截止年份")
+        if year_from and year_to and year_from > year_to:
+            raise QueryError("起始年份不能晚于截止年份")
+        return cls(
+            text=text, type=record_type,
+            category=enum_arg(args, "category", Category, "类别"),
+            kind=enum_arg(args, "kind", PatentKind, "专利类型"),
+            level=enum_arg(args, "level", Level, "级别"),
+            industry=(args.get("industry") or "").strip() or None,
+            district=enum_arg(args, "district", District, "所在地区"),
+            year_from=year_from, year_to=year_to, sort=sort,
+            page=int_arg(args, "page", "页码", 1, MAX_PAGE) or 1,
+            per_page=int_arg(args, "per_page", "每页条数", 1, 100) or default_per_page,
+        )
+
+    def filters(self) -> dict[str, str]:
+        """The active filters as query-string values (for links that keep or drop them)."""
+        out = {}
+        for name in ("type", "category", "kind", "level", "industry", "district", "year_from", "year_to"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value.value if hasattr(value, "value") else str(value)
+        return out
+
+
+@dataclass
+class Hit:
+    type: str
+    id: int
+    score: float
+
+
+@dataclass
+class SearchResults:
+    query: SearchQuery
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    terms: list[str] = field(default_factory=list)  # what to mark in titles and snippets
+    patent_number: str | None = None  # the query read as a patent number, if it is one
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.per_page))
+
+
+def _split_terms(text: str) -> list[str]:
+    """The words a person typed: punctuation, quotes, brackets and operators' symbols separate them."""
+    cleaned = re.sub(r"[^\w.+#/\-]+", " ", analysis.normalise(text))
+    terms = [t.strip(".-/") for t in cleaned.split()]
+    return [t for t in terms if t][:MAX_TERMS]
+
+
+def _as_patent_number(text: str) -> str | None:
+    compact = re.sub(r"\s+", "", text)
+    if not patent_numbers.looks_like_number(compact):
+        return None
+    try:
+        return patent_numbers.normalise(compact, require_check=False)
+    except patent_numbers.PatentNumberError:
+        return None
+
+
+def _term_query(term: str) -> Q.Query:
+    """A record matches a term by its words, by the term as a substring (bigrams), or as a person's name."""
+    parts: list[Q.Query] = []
+    words = list(dict.fromkeys(analysis.words(term)))
+    if words:
+        parts.append(Q.And([Q.Or([Q.Term(f, w) for f in ("title", "studio")]) for w in words]))
+    grams = analysis.grams(term)
+    for field_name in ("title_grams", "body_grams"):
+        if len(grams) == 1:
+            parts.append(Q.Term(field_name, grams[0]))
+        elif grams:
+            parts.append(Q.Phrase(field_name, grams))
+    parts.append(Q.Term("people", analysis.normalise(term)))
+    number = _as_patent_number(term)
+    if number:
+        parts.append(Q.Term("number", number, boost=100.0))
+    return Q.Or(parts)
+
+
+def _filter_query(query: SearchQuery) -> Q.Query | None:
+    clauses: list[Q.Query] = []
+    if query.type:
+        clauses.append(Q.Term("type", query.type))
+    for name in ("category", "kind", "level", "district"):
+        value = getattr(query, name)
+        if value is not None:
+            clauses.append(Q.Term(name, value.value))
+    if query.industry:
+        clauses.append(Q.Term("industry", query.industry))
+    if query.year_from or query.year_to:
+        clauses.append(Q.NumericRange("year", query.year_from, query.year_to))
+    return Q.And(clauses) if clauses else None
+
+
+def highlight_terms(text: str) -> list[str]:
+    """The strings to mark: each typed term as written (normalised) and its words of 2+ characters."""
+    out: list[str] = []
+    for term in _split_terms(text):
+        out.append(analysis.normalise(term))
+        out.extend(w for w in analysis.words(term) if len(w) > 1)
+    return list(dict.fromkeys(t for t in out if t))
+
+
+def search(query: SearchQuery) -> SearchResults:
+    """Run a search: ids in rank order (one page), the exact total, facet counts, terms to mark."""
+    number = _as_patent_number(query.text) if query.text else None
+    terms = _split_terms(query.text)
+    if number:
+        text_query = Q.Or([Q.Term("number", number, boost=100.0), _term_query(query.text)])
+    elif terms:
+        text_query = Q.And([_term_query(t) for t in terms])
+    elif query.text:
+        text_query = Q.NullQuery  # only symbols were typed: nothing can match
+    else:
+        text_query = Q.Every()
+    newest_first = query.sort == "newest" or not terms
+    index = current_index()
+    index.drain_once_per_process()  # jobs a crashed process left behind
+    searcher = index.searcher()
+    facets = {name: sorting.FieldFacet(name) for name in FACETS}
+    results = searcher.search_page(
+        text_query, query.page, pagelen=query.per_page, filter=_filter_query(query),
+        sortedby="newest" if newest_first else None, reverse=newest_first,
+        groupedby=facets, maptype=sorting.Count, terms=False,
+    )
+    counts = {name: {k: v for k, v in results.results.groups(name).items() if k not in ("", 0, None)}
+              for name in FACETS}
+    total = sum(results.results.groups("type").values())
+    hits = [Hit(doc["type"], doc["record_id"], round(hit_score, 4))
+            for doc, hit_score in ((hit.fields(), hit.score or 0.0) for hit in results)]
+    return SearchResults(query, total, hits, counts, highlight_terms(query.text), number)

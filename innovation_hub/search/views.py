@@ -1,0 +1,142 @@
+"""The search page and GET /api/v1/search: parse, search, load the rows from SQL in rank order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask_sqlalchemy.pagination import Pagination
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..catalogue.models import Achievement, Patent, Studio
+from ..extensions import db
+from ..models import RecordStatus
+from . import RECORD_TYPES, SearchQuery, SearchResults, highlight, search, snippet
+
+bp = Blueprint("search", __name__)
+api_bp = Blueprint("search_api", __name__, url_prefix="/api/v1")
+
+
+@dataclass
+class ShownHit:
+    """One hit as shown: the record loaded from SQL, its title and snippet marked."""
+
+    type: str
+    id: int
+    score: float
+    record: object
+    title: Markup
+    snippet: Markup
+    url: str
+    studio_name: str
+    studio_url: str | None
+
+
+_MODELS = {"achievement": Achievement, "patent": Patent, "studio": Studio}
+_ENDPOINTS = {
+    "achievement": ("catalogue.achievement_detail", "achievement_id"),
+    "patent": ("catalogue.patent_detail", "patent_id"),
+    "studio": ("catalogue.studio_detail", "studio_id"),
+}
+
+
+def _load(results: SearchResults) -> list[ShownHit]:
+    """The hits' records in rank order, a query per record type; stale hits are skipped."""
+    records = {}
+    for kind, model in _MODELS.items():
+        ids = [h.id for h in results.hits if h.type == kind]
+        if not ids:
+            continue
+        stmt = select(model).where(model.id.in_(ids))
+        if model is not Studio:
+            stmt = stmt.where(model.status == RecordStatus.APPROVED).options(selectinload(model.studio))
+        records.update({(kind, r.id): r for r in db.session.execute(stmt).scalars()})
+    shown = []
+    for hit in results.hits:
+        record = records.get((hit.type, hit.id))
+        if record is None:
+            continue  # removed or withdrawn since the index saw it; its outbox job is on the way
+        endpoint, arg = _ENDPOINTS[hit.type]
+        studio = record if hit.type == "studio" else record.studio
+        body = {"achievement": "summary", "patent": "abstract", "studio": "intro"}[hit.type]
+        shown.append(ShownHit(
+            type=hit.type, id=hit.id, score=hit.score, record=record,
+            title=highlight(record.name if hit.type == "studio" else record.title, results.terms),
+            snippet=snippet(getattr(record, body) or "", results.terms),
+            url=url_for(endpoint, **{arg: hit.id}),
+            studio_name=studio.name if hit.type != "studio" else studio.host_unit,
+            studio_url=url_for("catalogue.studio_detail", studio_id=studio.id) if hit.type != "studio" else None,
+        ))
+    return shown
+
+
+def _facets_json(results: SearchResults) -> dict:
+    from ..models import Category, District, Level, PatentKind
+
+    labels = {"category": Category, "kind": PatentKind, "level": Level, "district": District}
+    out = {}
+    for name, counts in results.facets.items():
+        enum_cls = labels.get(name)
+        if enum_cls:
+            out[name] = {enum_cls(k).label: n for k, n in counts.items()}
+        elif name == "year":
+            out[name] = {str(k): n for k, n in sorted(counts.items(), reverse=True)}
+        else:
+            out[name] = dict(counts)
+    return out
+
+
+@api_bp.get("/search")
+def api_search():
+    query = SearchQuery.from_args(request.args)
+    results = search(query)
+    return jsonify(
+        query=query.text, total=results.total, page=query.page, per_page=query.per_page,
+        hits=[{"type": h.type, "id": h.id, "title": str(h.record.name if h.type == "studio" else h.record.title),
+               "url": h.url, "studio": h.studio_name if h.type != "studio" else h.record.name,
+               "snippet": str(h.snippet), "score": h.score} for h in _load(results)],
+        facets=_facets_json(results),
+    )
+
+
+class ResultsPagination(Pagination):
+    """Flask-SQLAlchemy's pagination over a page of search hits, for the shared pager macro."""
+
+    def _query_items(self):
+        return self._query_args["hits"]
+
+    def _query_count(self):
+        return self._query_args["total"]
+
+
+@bp.get("/search")
+def search_page():
+    query = SearchQuery.from_args(request.args, current_app.config["PER_PAGE"])
+    results = search(query)
+    hits = _load(results)
+    page = ResultsPagination(page=query.page, per_page=query.per_page, max_per_page=100, error_out=False,
+                             hits=hits, total=results.total)
+    return render_template(
+        "search/results.html", query=query, results=results, hits=hits, page=page,
+        facets=_facets_json(results), record_types=RECORD_TYPES,
+        suggestions=suggestions(query, results) if not results.total else [],
+    )
+
+
+def suggestions(query: SearchQuery, results: SearchResults) -> list[tuple[str, str]]:
+    """(text, URL) ways out of an empty result: drop a filter, drop a word, browse."""
+    out = []
+    words = query.text.split()
+    if query.filters():
+        out.append(("去掉所有筛选条件再搜", url_for("search.search_page", q=query.text)))
+    if len(words) > 1:
+        for word in words:
+            rest = " ".join(w for w in words if w != word)
+            out.append((f"去掉“{word}”，搜“{rest}”", url_for("search.search_page", q=rest, **query.filters())))
+    if any(ch.isdigit() for ch in query.text) and results.patent_number is None and len(query.text) >= 8:
+        out.append(("专利号请核对位数和校验位，如 ZL202110123456.7", url_for("catalogue.patent_list")))
+    out.append(("按类别浏览全部成果", url_for("catalogue.achievement_list")))
+    out.append(("浏览全部创新工作室", url_for("catalogue.studio_list")))
+    return out
