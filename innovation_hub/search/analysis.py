@@ -23,7 +23,9 @@ _MIXED = re.compile(r"[0-9a-zφ][0-9a-zφ.+#/\-]*[0-9a-zφ+#]|[0-9a-zφ]")
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 _SPLIT = re.compile(r"([\u3400-\u9fff]+|[0-9a-zφ][0-9a-zφ.+#/\-]*[0-9a-zφ+#]|[0-9a-zφ])")
 # Words too common to help; they are dropped from both documents and queries.
-STOP_WORDS = frozenset(["的", "了", "和", "与", "及", "在", "是", "对", "等", "为", "把", "被", "将", "其", "并", "也", "而", "之", "或", "于", "以", "由", "中", "上", "下", "个", "一"])
+STOP_WORDS = frozenset(
+    "的了和与及在是对等为把被将其并也而之或于以由中上下个一"
+)
 NAME_SEPARATORS = re.compile(r"[、，,;；\s]+")
 
 _lock = threading.Lock()

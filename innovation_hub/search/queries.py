@@ -58,7 +58,9 @@ class SearchQuery:
             by_label = {label: code for code, label in RECORD_TYPES.items()}
             record_type = by_label.get(record_type, record_type)
             if record_type not in RECORD_TYPES:
-                raise QueryError(f"类型“{args.get('type')}”无效，可选：achievement（成果）、patent（专利）、studio（工作室）")
+                raise QueryError(
+                    f"类型“{args.get('type')}”无效，可选：achievement（成果）、patent（专利）、studio（工作室）"
+                )
         sort = (args.get("sort") or "relevance").strip()
         if sort not in ("relevance", "newest"):
             raise QueryError(f"排序方式“{sort}”无效，可选：relevance（相关度）、newest（最新）")

@@ -56,12 +56,15 @@ def test_title_matches_outrank_summary_matches(client, corpus):
     assert body.index(("achievement", corpus["a1"].id)) < body.index(("achievement", corpus["a2"].id))
 
 
-@pytest.mark.parametrize("q", ["PLC", "plc", "ＰＬＣ", "10kV", "10KV", "１０ｋＶ", "5G", "环网柜", "远程分合闸", "网柜"])
+@pytest.mark.parametrize("q", ["PLC", "plc", "ＰＬＣ", "10kV", "10KV", "１０ｋＶ", "5G", "环网柜", "远程分合闸",
+                               "网柜"])
 def test_mixed_tokens_widths_and_substrings(client, corpus, q):
     assert ("achievement", corpus["a3"].id) in keys(api(client, q=q))
 
 
-@pytest.mark.parametrize("q, expected", [("孙明", {"a1", "p1"}), ("钱立新", {"a3", "power"}), ("赵铁军", {"a1", "steel"})])
+@pytest.mark.parametrize("q, expected", [
+    ("孙明", {"a1", "p1"}), ("钱立新", {"a3", "power"}), ("赵铁军", {"a1", "steel"}),
+])
 def test_person_names(client, corpus, q, expected):
     wanted = {(("studio" if k in ("steel", "power") else "patent" if k == "p1" else "achievement"), corpus[k].id)
               for k in expected}
