@@ -104,6 +104,7 @@ class SearchResults:
     facets: dict[str, dict[str, int]]
     terms: list[str] = field(default_factory=list)  # what to mark in titles and snippets
     patent_number: str | None = None  # the query read as a patent number, if it is one
+    number_problem: str | None = None  # why a query shaped like a patent number is not a valid one
 
     @property
     def pages(self) -> int:
@@ -118,13 +119,18 @@ def _split_terms(text: str) -> list[str]:
 
 
 def _as_patent_number(text: str) -> str | None:
+    return _read_patent_number(text)[0]
+
+
+def _read_patent_number(text: str) -> tuple[str | None, str | None]:
+    """(normalised number, None), or (None, the reason) for a number with a wrong check character."""
     compact = re.sub(r"\s+", "", text)
     if not patent_numbers.looks_like_number(compact):
-        return None
+        return None, None
     try:
-        return patent_numbers.normalise(compact, require_check=False)
-    except patent_numbers.PatentNumberError:
-        return None
+        return patent_numbers.normalise(compact, require_check=False), None
+    except patent_numbers.PatentNumberError as error:
+        return None, str(error)
 
 
 def _term_query(term: str) -> Q.Query:
@@ -172,7 +178,7 @@ def highlight_terms(text: str) -> list[str]:
 
 def search(query: SearchQuery) -> SearchResults:
     """Run a search: ids in rank order (one page), the exact total, facet counts, terms to mark."""
-    number = _as_patent_number(query.text) if query.text else None
+    number, number_problem = _read_patent_number(query.text) if query.text else (None, None)
     terms = _split_terms(query.text)
     if number:
         text_query = Q.Or([Q.Term("number", number, boost=100.0), _term_query(query.text)])
@@ -197,4 +203,4 @@ def search(query: SearchQuery) -> SearchResults:
     total = sum(results.results.groups("type").values())
     hits = [Hit(doc["type"], doc["record_id"], round(hit_score, 4))
             for doc, hit_score in ((hit.fields(), hit.score or 0.0) for hit in results)]
-    return SearchResults(query, total, hits, counts, highlight_terms(query.text), number)
+    return SearchResults(query, total, hits, counts, highlight_terms(query.text), number, number_problem)

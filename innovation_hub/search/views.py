@@ -135,8 +135,8 @@ def suggestions(query: SearchQuery, results: SearchResults) -> list[tuple[str, s
         for word in words:
             rest = " ".join(w for w in words if w != word)
             out.append((f"去掉“{word}”，搜“{rest}”", url_for("search.search_page", q=rest, **query.filters())))
-    if any(ch.isdigit() for ch in query.text) and results.patent_number is None and len(query.text) >= 8:
-        out.append(("专利号请核对位数和校验位，如 ZL202110123456.7", url_for("catalogue.patent_list")))
+    if results.number_problem:
+        out.append(("核对专利号的位数和校验位后再搜，或浏览全部专利", url_for("catalogue.patent_list")))
     out.append(("按类别浏览全部成果", url_for("catalogue.achievement_list")))
     out.append(("浏览全部创新工作室", url_for("catalogue.studio_list")))
     return out

@@ -189,3 +189,10 @@ def test_reindex_command_rebuilds_and_search_still_answers(app, client, runner, 
     assert result.exit_code == 0 and "共 7 条记录" in result.output
     after = api(client, q="高炉")
     assert keys(after) == keys(before) and after["facets"] == before["facets"]
+
+
+def test_a_patent_number_with_a_wrong_check_character_says_so(client, corpus):
+    digits, check = corpus["p1"].number.split(".")
+    wrong = str((int(check) + 1) % 10) if check != "X" else "0"
+    page = client.get(f"/search?q=ZL{digits}.{wrong}").get_data(as_text=True)
+    assert "校验位错误" in page and f"应为 {check}" in page
