@@ -27,7 +27,7 @@ install: $(VENV)/.installed
 run: install
 	$(FLASK) init-db
 	$(FLASK) seed-demo --if-empty
-	$(FLASK) reindex
+	$(FLASK) reindex --if-missing
 	@echo ""
 	@echo "  创新工作室成果库已启动： http://$(HOST):$(PORT)"
 	@echo "  （示例数据；按 Ctrl+C 停止）"

@@ -70,10 +70,14 @@ def export_command(ledger: Path) -> None:
 
 
 @click.command("reindex")
-def reindex_command() -> None:
+@click.option("--if-missing", is_flag=True, help="只在还没有检索索引时重建（make run 用）")
+def reindex_command(if_missing: bool) -> None:
     """Rebuild the search index from the database (searches keep working meanwhile)."""
-    from .search import rebuild
+    from .search import index_exists, rebuild
 
+    if if_missing and index_exists():
+        click.echo("检索索引已存在，未重建。")
+        return
     total = rebuild(progress=_progress)
     click.echo(f"检索索引已重建：共 {total} 条记录。")
 

@@ -19,11 +19,11 @@ from pathlib import Path
 from flask import Flask
 
 from .highlight import highlight, snippet
-from .index import drain_outbox, rebuild
+from .index import drain_outbox, index_exists, rebuild
 from .queries import RECORD_TYPES, Hit, QueryError, SearchQuery, SearchResults, search
 
 __all__ = ["RECORD_TYPES", "Hit", "QueryError", "SearchQuery", "SearchResults", "drain_outbox", "highlight",
-           "init_app", "rebuild", "search", "snippet"]
+           "index_exists", "init_app", "rebuild", "search", "snippet"]
 
 
 def init_app(app: Flask) -> None:

@@ -123,6 +123,11 @@ def current_index() -> SearchIndex:
         return _indexes[root]
 
 
+def index_exists() -> bool:
+    live = current_index().live_dir()
+    return live is not None and whoosh_index.exists_in(str(live))
+
+
 # ------------------------------------------------------------------ the outbox drain
 
 def _pending_jobs(limit: int) -> list[tuple[int, str, int]]:
