@@ -89,6 +89,12 @@ def write_transaction() -> Iterator:
             log.exception("after-commit step %s failed; its work stays queued", callback.__name__)
 
 
+def flushed_changes(session) -> list:
+    """The objects a flush is writing: new, really modified, deleted (for after_flush listeners)."""
+    modified = [obj for obj in session.dirty if session.is_modified(obj)]
+    return [*session.new, *modified, *session.deleted]
+
+
 def write_cache(name: str) -> dict:
     """A lookup cache that lives as long as the current write transaction (bulk imports reuse rows)."""
     caches = db.session().info.get("write_cache")

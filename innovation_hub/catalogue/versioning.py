@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ..database import flushed_changes
 from ..extensions import db
 from .models import Achievement, AchievementCompleter, Honour, Patent, PatentInventor, Person, Studio, StudioTitle
 
@@ -31,15 +32,19 @@ def current_version() -> int:
 
 @event.listens_for(Session, "after_flush")
 def _note_flushed_changes(session: Session, _context) -> None:
-    if any(isinstance(obj, TRACKED) for obj in (*session.new, *session.dirty, *session.deleted)):
+    if any(isinstance(obj, TRACKED) for obj in flushed_changes(session)):
         session.info[_FLAG] = True
+
+
+def is_bulk_change(state) -> bool:
+    """Whether an ORM statement is a delete(…) or update(…) of catalogue rows (they bypass the flush)."""
+    return (state.is_delete or state.is_update) and state.bind_mapper is not None \
+        and state.bind_mapper.class_ in TRACKED
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_bulk_changes(state) -> None:
-    # delete(Studio) / update(Achievement) statements bypass the flush.
-    if (state.is_delete or state.is_update) and state.bind_mapper is not None \
-            and state.bind_mapper.class_ in TRACKED:
+    if is_bulk_change(state):
         state.session.info[_FLAG] = True
 
 

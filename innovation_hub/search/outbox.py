@@ -19,6 +19,8 @@ from ..catalogue.models import (
     Studio,
     StudioTitle,
 )
+from ..catalogue.versioning import is_bulk_change
+from ..database import flushed_changes
 from ..models import utcnow
 from .models import IndexJob
 
@@ -56,16 +58,11 @@ def _write(session: Session, jobs: set[tuple[str, int]]) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _jobs_for_flushed_changes(session: Session, _context) -> None:
-    dirty = (obj for obj in session.dirty if session.is_modified(obj))
-    changed = (*session.new, *dirty, *session.deleted)
+    changed = flushed_changes(session)
     _write(session, {job for obj in changed if (job := _job_for(obj)) is not None and job[1] is not None})
-
-
-_BULK_TRACKED = (Studio, StudioTitle, Person, Achievement, AchievementCompleter, Patent, PatentInventor)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _job_for_bulk_statements(state) -> None:
-    if (state.is_delete or state.is_update) and state.bind_mapper is not None \
-            and state.bind_mapper.class_ in _BULK_TRACKED:
+    if is_bulk_change(state):
         _write(state.session, {("all", 0)})
