@@ -57,12 +57,13 @@ def _instance_secret_key(instance: Path) -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import page_cache, search
+    from . import page_cache, search, security
     from .database import configure_engine
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    security.init_app(app)
     page_cache.init_app(app)
     search.init_app(app)
     with app.app_context():
@@ -70,12 +71,14 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
     from .catalogue.views import bp as catalogue_bp
     from .search.views import api_bp as search_api_bp
     from .search.views import bp as search_bp
 
     app.register_blueprint(catalogue_bp)
+    app.register_blueprint(accounts_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_api_bp)

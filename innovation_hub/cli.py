@@ -15,6 +15,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
     app.cli.add_command(reindex_command)
+    app.cli.add_command(create_user_command)
 
 
 @click.command("init-db")
@@ -80,6 +81,23 @@ def reindex_command(if_missing: bool) -> None:
         return
     total = rebuild(progress=_progress)
     click.echo(f"检索索引已重建：共 {total} 条记录。")
+
+
+@click.command("create-user")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "judge", "studio"]), required=True, help="账号角色")
+@click.option("--studio", "studio_name", default="", help="工作室账号所属的工作室名称")
+@click.password_option("--password", prompt="密码", confirmation_prompt="再次输入密码", help="不给出时会提示输入两次")
+def create_user_command(name: str, role: str, studio_name: str, password: str) -> None:
+    """Create an account (asks for the password twice)."""
+    from .accounts.models import Role
+    from .accounts.services import AccountError, create_user
+
+    try:
+        user = create_user(None, name, password, Role(role), studio_name=studio_name)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"已创建{user.role.label}账号 {user.username}。")
 
 
 def catalogue_is_empty() -> bool:

@@ -27,6 +27,15 @@ def _wants_json() -> bool:
 
 
 def register(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error: CSRFError):
+        detail = "页面已过期或来源不明（安全校验失败），请刷新页面后重新提交"
+        if _wants_json():
+            return jsonify(error=detail), 400
+        return render_template("errors/error.html", code=400, title=MESSAGES[400], detail=detail), 400
+
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
         code = error.code or 500

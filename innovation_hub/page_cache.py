@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Response, current_app, make_response, request
+from flask import Response, current_app, make_response, request, session
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,8 @@ def cached_page(view):
 
 
 def _cacheable() -> bool:
-    """Only anonymous GETs are shared (a later login feature adds its own rule here)."""
-    return request.method == "GET"
+    """Only anonymous GETs without flashed messages are shared: a page for a logged-in user names them."""
+    return request.method == "GET" and "_user_id" not in session and "_flashes" not in session
 
 
 def init_app(app) -> None:

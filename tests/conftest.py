@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 
 from innovation_hub import create_app
@@ -13,6 +14,13 @@ from innovation_hub.extensions import db
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("INNOVATION_HUB_INSTANCE", str(tmp_path / "instance"))
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+
+    @app.before_request
+    def _fresh_login_per_request():
+        # Requests reuse this fixture's app context (and so `g`); in production each request has
+        # its own, so the user is loaded (and its session version checked) on every request.
+        g.pop("_login_user", None)
+
     with app.app_context():
         upgrade()
         yield app

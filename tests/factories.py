@@ -56,3 +56,19 @@ def gen_patent(studio, title: str | None = None, *, kind: PatentKind = PatentKin
         achievement_title=achievement.title if achievement else "", abstract="本实用新型公开了一种示例装置。",
     ), status=status)
     return patent
+
+
+PASSWORD = "demo-pass-2024"
+
+
+def gen_user(username: str | None = None, role: str = "admin", *, studio=None, password: str = PASSWORD):
+    from innovation_hub.accounts.models import Role
+    from innovation_hub.accounts.services import create_user
+
+    n = next(_serial)
+    return create_user(None, username or f"user{n}", password, Role(role),
+                       studio_name=studio.name if studio is not None else "")
+
+
+def login(client, username: str, password: str = PASSWORD, **params):
+    return client.post("/login", query_string=params, data={"username": username, "password": password})

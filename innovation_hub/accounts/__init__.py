@@ -1,0 +1,1 @@
+"""Accounts: administrators, judges and studio accounts; login, logout, passwords."""

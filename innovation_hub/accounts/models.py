@@ -1,0 +1,70 @@
+"""User accounts and the login attempts that throttle password guessing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..catalogue.models import enum_column
+from ..extensions import db
+from ..models import LabelledEnum, TimestampMixin, utcnow
+
+
+class Role(LabelledEnum):
+    ADMIN = "admin", "管理员"
+    JUDGE = "judge", "评委"
+    STUDIO = "studio", "工作室"
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    studio_id: Mapped[int | None] = mapped_column(ForeignKey("studios.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on logout, password change and disabling: every session cookie issued before is void.
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None]
+
+    studio = relationship("Studio")
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses to log in an inactive user
+        return self.active
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.username
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+class LoginAttempt(db.Model):
+    """One password attempt; failures in a recent window are counted per account and per address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_username_at", "username", "created_at"),
+        Index("ix_login_attempts_address_at", "address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(45))
+    succeeded: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

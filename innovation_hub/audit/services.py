@@ -1,0 +1,27 @@
+"""record(): the one way to write the audit log, inside the caller's write transaction."""
+
+from __future__ import annotations
+
+from ..extensions import db
+from .models import AuditEntry
+
+# What each action is called on the audit page.
+ACTIONS = {
+    "user.create": "创建账号",
+    "user.disable": "停用账号",
+    "user.enable": "启用账号",
+    "user.password": "修改密码",
+    "user.reset_password": "重置密码",
+}
+
+
+def record(actor, action: str, target_type: str, target_id: int | None, target_label: str = "",
+           detail: str = "") -> AuditEntry:
+    """Add an audit entry to the current transaction (actor None: the command line)."""
+    entry = AuditEntry(
+        actor_id=actor.id if actor is not None else None,
+        actor_name=actor.username if actor is not None else "命令行",
+        action=action, target_type=target_type, target_id=target_id, target_label=target_label, detail=detail,
+    )
+    db.session.add(entry)
+    return entry
