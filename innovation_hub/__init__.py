@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     configure(app, test_config)
+    register_models()
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -54,6 +55,16 @@ def _instance_secret_key(instance: Path) -> str:
         with os.fdopen(fd, "w") as f:
             f.write(secrets.token_hex(32))
     return key_file.read_text().strip()
+
+
+def register_models() -> None:
+    """Import every feature's models, so relationships resolve and migrations see every table."""
+    from .accounts import models as _accounts  # noqa: F401
+    from .audit import models as _audit  # noqa: F401
+    from .catalogue import models as _catalogue  # noqa: F401
+    from .catalogue import versioning as _versioning  # noqa: F401
+    from .search import models as _search  # noqa: F401
+    from .submissions import models as _submissions  # noqa: F401
 
 
 def register_extensions(app: Flask) -> None:

@@ -22,6 +22,12 @@ class BadRequest(HTTPException):
     code = 400
 
 
+class PermissionDenied(HTTPException):
+    """A 403 raised by a service when the actor may not do this; the description says why in Chinese."""
+
+    code = 403
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
@@ -41,7 +47,8 @@ def register(app: Flask) -> None:
         code = error.code or 500
         title = MESSAGES.get(code, "请求未能完成")
         # Werkzeug's own English descriptions are replaced; ours are already Chinese.
-        detail = error.description if isinstance(error, BadRequest) or _is_chinese(error.description) else ""
+        detail = error.description if isinstance(error, BadRequest | PermissionDenied) or _is_chinese(
+            error.description) else ""
         if _wants_json():
             return jsonify(error=detail or title), code
         return render_template("errors/error.html", code=code, title=title, detail=detail), code

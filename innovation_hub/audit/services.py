@@ -12,6 +12,14 @@ ACTIONS = {
     "user.enable": "启用账号",
     "user.password": "修改密码",
     "user.reset_password": "重置密码",
+    "record.create": "新建草稿",
+    "record.edit": "修改",
+    "record.submit": "提交审核",
+    "record.approve": "审核通过",
+    "record.return": "退回",
+    "studio.edit": "修改工作室资料",
+    "file.upload": "上传证明材料",
+    "file.delete": "删除证明材料",
 }
 
 

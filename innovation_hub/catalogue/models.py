@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -14,6 +14,9 @@ from sqlalchemy.types import TypeDecorator
 from ..extensions import db
 from ..models import Category, District, Level, PatentKind, RecordStatus, TimestampMixin, TitleState
 from . import patent_numbers
+
+# A studio may change a record while it is a draft or has been returned to it.
+EDITABLE = (RecordStatus.DRAFT, RecordStatus.RETURNED)
 
 
 def enum_column(enum_cls):
@@ -109,6 +112,9 @@ class Studio(TimestampMixin, db.Model):
         self.level = best.level if best else None
         self.named_year = best.year if best else None
 
+    def can_edit_profile(self, user) -> bool:
+        return user.is_authenticated and (user.is_admin or user.studio_id == self.id)
+
     def __repr__(self) -> str:
         return f"<Studio {self.name}>"
 
@@ -176,6 +182,23 @@ class Achievement(TimestampMixin, db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[RecordStatus] = mapped_column(enum_column(RecordStatus), default=RecordStatus.DRAFT)
     return_reason: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime | None]
+
+    def can_view(self, user) -> bool:
+        """The public sees approved records; a studio its own; administrators everything."""
+        if self.status is RecordStatus.APPROVED:
+            return True
+        return user.is_authenticated and (user.is_admin or user.studio_id == self.studio_id)
+
+    def can_edit(self, user) -> bool:
+        """Only the owning studio, and only while a draft or returned."""
+        return user.is_authenticated and user.studio_id == self.studio_id and self.status in EDITABLE
+
+    def can_submit(self, user) -> bool:
+        return self.can_edit(user)
+
+    def can_review(self, user) -> bool:
+        return user.is_authenticated and user.is_admin and self.status is RecordStatus.SUBMITTED
 
     studio: Mapped[Studio] = relationship(back_populates="achievements")
     completer_links: Mapped[list[AchievementCompleter]] = relationship(
@@ -218,6 +241,23 @@ class Patent(TimestampMixin, db.Model):
         enum_column(RecordStatus), default=RecordStatus.DRAFT, index=True
     )
     return_reason: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime | None]
+
+    def can_view(self, user) -> bool:
+        """The public sees approved records; a studio its own; administrators everything."""
+        if self.status is RecordStatus.APPROVED:
+            return True
+        return user.is_authenticated and (user.is_admin or user.studio_id == self.studio_id)
+
+    def can_edit(self, user) -> bool:
+        """Only the owning studio, and only while a draft or returned."""
+        return user.is_authenticated and user.studio_id == self.studio_id and self.status in EDITABLE
+
+    def can_submit(self, user) -> bool:
+        return self.can_edit(user)
+
+    def can_review(self, user) -> bool:
+        return user.is_authenticated and user.is_admin and self.status is RecordStatus.SUBMITTED
 
     studio: Mapped[Studio] = relationship(back_populates="patents")
     achievement: Mapped[Achievement | None] = relationship(back_populates="patents")

@@ -188,6 +188,18 @@ def _set_ordered(links: list, people_proxy, people: list[Person], created: bool)
     return not created
 
 
+def fill_achievement(achievement: Achievement, data: AchievementData, studio: Studio, status: RecordStatus,
+                     created: bool) -> bool:
+    """Write `data` into `achievement` (of `studio`); return whether anything changed."""
+    changed = _assign(
+        achievement, title=data.title.strip(), category=data.category, year=data.year, value_wan=data.value_wan,
+        summary=data.summary, status=status,
+    )
+    people = _people(data.completers, studio.host_unit)
+    changed |= _set_ordered(achievement.completer_links, achievement.completers, people, created)
+    return changed
+
+
 def upsert_achievement(
     data: AchievementData, status: RecordStatus = RecordStatus.APPROVED
 ) -> tuple[Achievement, bool, bool]:
@@ -203,50 +215,56 @@ def upsert_achievement(
         if created:
             achievement = Achievement(studio=studio, title=data.title)
             session.add(achievement)
-        changed = _assign(
-            achievement, category=data.category, year=data.year, value_wan=data.value_wan,
-            summary=data.summary, status=status,
-        )
-        people = _people(data.completers, studio.host_unit)
-        changed |= _set_ordered(achievement.completer_links, achievement.completers, people, created)
+        changed = fill_achievement(achievement, data, studio, status, created)
         session.flush()
         return achievement, created, changed
+
+
+def check_patent(data: PatentData, studio: Studio) -> tuple[str, Achievement | None]:
+    """Validate a patent's number, kind, dates and related achievement; return (number, achievement)."""
+    number = patent_numbers.normalise(data.number)
+    if patent_numbers.kind_of(number) is not data.kind:
+        raise CatalogueError(
+            f"专利号 {patent_numbers.display(number)} 表示{patent_numbers.kind_of(number).label}专利，"
+            f"与专利类型“{data.kind.label}”不符"
+        )
+    if data.filing_date and data.grant_date and data.grant_date < data.filing_date:
+        raise CatalogueError("授权日不能早于申请日")
+    achievement = None
+    if data.achievement_title:
+        achievement = db.session.execute(
+            select(Achievement).where(Achievement.studio_id == studio.id, Achievement.title == data.achievement_title)
+        ).scalar_one_or_none()
+        if achievement is None:
+            raise CatalogueError(f"关联成果“{data.achievement_title}”不是工作室“{studio.name}”的成果")
+    return number, achievement
+
+
+def fill_patent(patent: Patent, data: PatentData, studio: Studio, number: str, achievement: Achievement | None,
+                status: RecordStatus, created: bool) -> bool:
+    """Write checked `data` into `patent` (of `studio`); return whether anything changed."""
+    changed = _assign(
+        patent, number=number, title=data.title.strip(), kind=data.kind, studio=studio, patentee=data.patentee,
+        filing_date=data.filing_date, grant_date=data.grant_date, achievement=achievement,
+        abstract=data.abstract, status=status,
+    )
+    people = _people(data.inventors, studio.host_unit)
+    changed |= _set_ordered(patent.inventor_links, patent.inventors, people, created)
+    return changed
 
 
 def upsert_patent(data: PatentData, status: RecordStatus = RecordStatus.APPROVED) -> tuple[Patent, bool, bool]:
     """Create or update the patent with this number; return (patent, created, changed)."""
     with write_transaction() as session:
-        number = patent_numbers.normalise(data.number)
-        if patent_numbers.kind_of(number) is not data.kind:
-            raise CatalogueError(
-                f"专利号 {patent_numbers.display(number)} 表示{patent_numbers.kind_of(number).label}专利，"
-                f"与专利类型“{data.kind.label}”不符"
-            )
-        if data.filing_date and data.grant_date and data.grant_date < data.filing_date:
-            raise CatalogueError("授权日不能早于申请日")
         studio = studio_by_name(data.studio_name)
         if studio is None:
             raise CatalogueError(f"工作室“{data.studio_name}”不存在")
-        achievement = None
-        if data.achievement_title:
-            achievement = session.execute(
-                select(Achievement).where(
-                    Achievement.studio_id == studio.id, Achievement.title == data.achievement_title
-                )
-            ).scalar_one_or_none()
-            if achievement is None:
-                raise CatalogueError(f"关联成果“{data.achievement_title}”不是工作室“{studio.name}”的成果")
+        number, achievement = check_patent(data, studio)
         patent = session.execute(select(Patent).where(Patent.number == number)).scalar_one_or_none()
         created = patent is None
         if created:
             patent = Patent(number=number)
             session.add(patent)
-        changed = _assign(
-            patent, title=data.title, kind=data.kind, studio=studio, patentee=data.patentee,
-            filing_date=data.filing_date, grant_date=data.grant_date, achievement=achievement,
-            abstract=data.abstract, status=status,
-        )
-        people = _people(data.inventors, studio.host_unit)
-        changed |= _set_ordered(patent.inventor_links, patent.inventors, people, created)
+        changed = fill_patent(patent, data, studio, number, achievement, status, created)
         session.flush()
         return patent, created, changed
