@@ -90,6 +90,8 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(accounts_bp)
+    # submissions blueprint
+    # review blueprint
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_api_bp)
