@@ -32,6 +32,9 @@ run: install
 	@echo "  创新工作室成果库已启动： http://$(HOST):$(PORT)"
 	@echo "  （示例数据；按 Ctrl+C 停止）"
 	@echo ""
+	@$(FLASK) demo-logins
+	@echo "  登录页： http://$(HOST):$(PORT)/login"
+	@echo ""
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test-deps: $(VENV)/.installed-test
@@ -48,6 +51,7 @@ bench: $(VENV)/.installed-test
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/search.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check innovation_hub tests bench

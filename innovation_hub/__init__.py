@@ -90,8 +90,11 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(accounts_bp)
-    # submissions blueprint
-    # review blueprint
+    from .submissions import views as submissions_views
+    app.register_blueprint(submissions_views.bp)
+    app.register_blueprint(submissions_views.files_bp)
+    from .review.views import bp as review_bp
+    app.register_blueprint(review_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_api_bp)

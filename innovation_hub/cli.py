@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 def register(app: Flask) -> None:
     app.cli.add_command(init_db)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(demo_logins_command)
     app.cli.add_command(import_command)
     app.cli.add_command(export_command)
     app.cli.add_command(reindex_command)
@@ -40,6 +41,23 @@ def seed_demo_command(force: bool, if_empty: bool) -> None:
     except DemoSeedRefused as error:
         raise click.ClickException(str(error)) from error
     click.echo(summary.describe())
+
+
+@click.command("demo-logins")
+def demo_logins_command() -> None:
+    """List the demo logins (示例账号) that still have their documented password."""
+    from .demo.accounts import demo_logins
+
+    found = demo_logins()
+    if not found:
+        click.echo("没有可用的示例账号（已修改密码、已停用，或数据库不是由 seed-demo 生成的）。"
+                   "可用 create-user 命令创建账号。")
+        return
+    click.echo("示例账号（仅供演示；正式使用前请停用，或修改密码）：")
+    for account, user in found:
+        role = account.role.label + " " * (8 - 2 * len(account.role.label))  # a Chinese character is 2 columns
+        line = f"  {role}{account.username:<8}/ {account.password}"
+        click.echo(f"{line}  （{user.studio.name}）" if user.studio else line)
 
 
 @click.command("import")

@@ -14,3 +14,5 @@ SHORT_SITE_NAME = "创新工作室成果库"  # in the navigation bar of a phone
 ORG_NAME = "市总工会"
 # Rendered public pages kept per worker while the catalogue is unchanged (0 turns the cache off).
 PAGE_CACHE_ENTRIES = 512
+# werkzeug's password hashing method (its default, scrypt); tests set a cheap one.
+PASSWORD_HASH_METHOD = "scrypt"

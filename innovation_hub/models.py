@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Mapped, mapped_column
+
+# Times are stored in UTC; the city reads them in 北京时间 (UTC+8 all year, no daylight saving).
+LOCAL_OFFSET = timedelta(hours=8)
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def local_time(value: datetime | None) -> datetime | None:
+    """A stored UTC time as the users read it (北京时间)."""
+    return value + LOCAL_OFFSET if value is not None else None
 
 
 class TimestampMixin:

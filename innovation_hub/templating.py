@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from flask import Flask, request, url_for
 
+from .models import local_time
+
 
 def format_wan(value) -> str:
     """An amount in 万元, written in 亿元 from 1 亿 up (12000 → 1.2 亿元)."""
@@ -31,6 +33,11 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def format_local_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time written in 北京时间, or a dash."""
+    return local_time(value).strftime(fmt) if value else "—"
+
+
 def figure_part(item: tuple, endpoint: str, arg: str) -> tuple[str, str]:
     """(label and count, URL of the list filtered to it) for one part of a home-page figure."""
     member, count = item
@@ -40,6 +47,7 @@ def figure_part(item: tuple, endpoint: str, arg: str) -> tuple[str, str]:
 def register(app: Flask) -> None:
     app.jinja_env.filters["wan"] = format_wan
     app.jinja_env.filters["figure_part"] = figure_part
+    app.jinja_env.filters["local_time"] = format_local_time
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -13,7 +13,7 @@ from innovation_hub.extensions import db
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("INNOVATION_HUB_INSTANCE", str(tmp_path / "instance"))
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
 
     @app.before_request
     def _fresh_login_per_request():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,6 +28,11 @@ class AccountError(ValueError):
 
 class LoginRefused(AccountError):
     pass
+
+
+def _hash(password: str) -> str:
+    # The method is a setting so the test suite can use a cheap one; production keeps werkzeug's default.
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
 def check_password_rules(password: str) -> None:
@@ -59,7 +65,7 @@ def create_user(actor: User | None, username: str, password: str, role: Role, *,
         elif studio_name:
             raise AccountError("只有工作室账号才属于某个工作室")
         user = User(username=username, display_name=display_name.strip(), role=role, studio=studio,
-                    password_hash=generate_password_hash(password))
+                    password_hash=_hash(password))
         session.add(user)
         session.flush()
         record(actor, "user.create", "user", user.id, username, f"角色：{role.label}"
@@ -110,7 +116,7 @@ def change_password(user: User, old_password: str, new_password: str) -> None:
         raise AccountError("原密码不正确")
     check_password_rules(new_password)
     with write_transaction():
-        user.password_hash = generate_password_hash(new_password)
+        user.password_hash = _hash(new_password)
         user.session_version += 1
         record(user, "user.password", "user", user.id, user.username)
 

@@ -16,6 +16,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import delete, func, select
 
+from ..accounts.models import LoginAttempt, User
+from ..audit.models import AuditEntry
 from ..catalogue.models import (
     Achievement,
     AchievementCompleter,
@@ -38,7 +40,10 @@ from ..catalogue.services import (
 )
 from ..database import write_transaction
 from ..models import Category, District, Level, PatentKind, RecordStatus, TitleState
+from ..submissions.models import ProofFile
+from ..submissions.uploads import path_of
 from . import vocabulary as v
+from .accounts import DemoLogins, ReviewPlan, load_demo_accounts
 from .vocabulary import Industry
 from .writing import Writer, patent_abstract, patent_title, wan_text
 
@@ -70,21 +75,34 @@ class DemoSeedRefused(Exception):
 
 @dataclass
 class SeedSummary:
+    """The public (approved) figures, as in the founding report, and what the demo logins found."""
+
     studios: int
     studios_by_level: dict[str, int]
     achievements: int
     patents: int
     people: int
     value_wan: Decimal
+    logins: DemoLogins | None = None
+    demo_studio: str = ""
 
     def describe(self) -> str:
         levels = "、".join(f"{label} {count} 个" for label, count in self.studios_by_level.items())
         value = wan_text(self.value_wan)
-        return (
+        text = (
             f"已生成示例数据：工作室 {self.studios} 个（{levels}）、成果 {self.achievements} 项、"
             f"专利 {self.patents} 件、人员 {self.people} 人，创造经济效益合计 {value} 万元。"
             "所有单位、人员和成果均为虚构的示例数据。"
         )
+        if self.logins is not None:
+            if self.logins.created:
+                text += f"\n示例账号：{'、'.join(self.logins.created)}（密码用 demo-logins 命令查看）。"
+            if self.logins.skipped:
+                text += f"\n用户名 {'、'.join(self.logins.skipped)} 已被现有账号使用，未创建同名示例账号。"
+            if self.logins.queued:
+                text += (f"\n示例工作室“{self.demo_studio}”另有 {self.logins.queued} 条记录待审核、1 条已退回、"
+                         "1 条草稿（不计入上面的公开数字）。")
+        return text
 
 
 @dataclass
@@ -92,21 +110,23 @@ class DemoPlan:
     studios: list[StudioData]
     achievements: list[AchievementData]
     patents: list[PatentData]
+    review: ReviewPlan  # the demo studio account's own records, besides the approved catalogue
 
 
 # ---------------------------------------------------------------- writing
 
 
 def seed_demo(force: bool = False, progress: Progress | None = None) -> SeedSummary:
-    """Load the demo catalogue; refuse (DemoSeedRefused) if studios exist, unless force clears them first."""
+    """Load the demo catalogue and logins; refuse (DemoSeedRefused) if studios exist, unless force clears the site."""
     plan = build_plan()
+    removed_files: list[str] = []
     with write_transaction() as session:
         if session.scalar(select(func.count()).select_from(Studio)):
             if not force:
                 raise DemoSeedRefused(
                     "数据库中已有工作室数据，未生成示例数据。如需清空现有目录并重新生成，请加 --force。"
                 )
-            _clear_catalogue(session)
+            removed_files = _clear_site(session)
         with _track(progress, plan.studios, "生成工作室") as studios:
             for data in studios:
                 upsert_studio(data)
@@ -116,33 +136,48 @@ def seed_demo(force: bool = False, progress: Progress | None = None) -> SeedSumm
         with _track(progress, plan.patents, "生成专利") as patents:
             for data in patents:
                 upsert_patent(data, status=RecordStatus.APPROVED)
-        return _summarise(session)
+        logins = load_demo_accounts(plan.review)
+        summary = _summarise(session)
+    # Only once the rows are gone for good: a rolled-back --force keeps its files.
+    for stored_name in removed_files:
+        path_of(stored_name).unlink(missing_ok=True)
+    summary.logins, summary.demo_studio = logins, plan.review.studio_name
+    return summary
 
 
 def _track(progress: Progress | None, items: Sequence, label: str):
     return nullcontext(items) if progress is None else progress(items, length=len(items), label=label)
 
 
-def _clear_catalogue(session) -> None:
-    """Delete every catalogue row, children before parents, inside the caller's transaction."""
-    for model in (PatentInventor, AchievementCompleter, Patent, Achievement, StudioTitle, Studio, Honour, Person):
+def _clear_site(session) -> list[str]:
+    """Delete the catalogue, accounts, login attempts, the audit log and proof files, children before parents.
+
+    Returns the stored names of the deleted proof files, to remove from disk after the commit.
+    """
+    stored_names = list(session.scalars(select(ProofFile.stored_name)))
+    for model in (ProofFile, AuditEntry, LoginAttempt, User, PatentInventor, AchievementCompleter, Patent,
+                  Achievement, StudioTitle, Studio, Honour, Person):
         session.execute(delete(model).execution_options(synchronize_session=False))
     # The bulk deletes bypass the identity map: drop the stale objects so lookups go to the database.
     session.expunge_all()
+    return stored_names
 
 
 def _summarise(session) -> SeedSummary:
-    def count(model) -> int:
-        return session.scalar(select(func.count()).select_from(model))
+    """The public figures: only approved achievements and patents count (the demo studio's others do not)."""
+    def count(model, *where) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
 
+    approved_achievement = Achievement.status == RecordStatus.APPROVED
     by_level = dict(session.execute(select(Studio.level, func.count()).group_by(Studio.level)).all())
     return SeedSummary(
         studios=count(Studio),
         studios_by_level={level.label: by_level.get(level, 0) for level in Level},
-        achievements=count(Achievement),
-        patents=count(Patent),
+        achievements=count(Achievement, approved_achievement),
+        patents=count(Patent, Patent.status == RecordStatus.APPROVED),
         people=count(Person),
-        value_wan=session.scalar(select(func.sum(Achievement.value_wan))) or Decimal("0.00"),
+        value_wan=session.scalar(select(func.sum(Achievement.value_wan)).where(approved_achievement))
+        or Decimal("0.00"),
     )
 
 
@@ -190,6 +225,7 @@ def build_plan(seed: int = SEED) -> DemoPlan:
         achievement.summary = writer.achievement_summary(achievement)
     for studio in studios:
         studio.data.intro = writer.studio_intro(studio)
+    review = _plan_review(seed, studios, achievements, patents)
     return DemoPlan(
         studios=[s.data for s in studios],
         achievements=[
@@ -200,6 +236,7 @@ def build_plan(seed: int = SEED) -> DemoPlan:
             for a in achievements
         ],
         patents=patents,
+        review=review,
     )
 
 
@@ -523,3 +560,46 @@ def _link_candidate(rng: random.Random, studio: _Studio, kind: PatentKind) -> _A
             and (kind is PatentKind.INVENTION or a.shape != "method")]  # a utility model protects no method
     fresh = [a for a in fits if not a.patents]
     return rng.choice(fresh or fits) if fits else None
+
+
+# The reason the demo administrator gave when returning the demo studio's record.
+DEMO_RETURN_REASON = (
+    "经济效益测算依据不足：请上传财务部门出具的效益证明，并补充应用前后的对比数据（产量、能耗或故障率），"
+    "修改后重新提交。"
+)
+
+
+def _plan_review(seed: int, studios: list[_Studio], achievements: list[_Achievement],
+                 patents: list[PatentData]) -> ReviewPlan:
+    """The demo studio account's own records: one returned, one draft, an achievement and a patent waiting.
+
+    A separate random stream: the catalogue is the same with or without these. The studio is the
+    provincial (省级) one with the most records, so its account has plenty to show.
+    """
+    rng = random.Random(seed + 1)
+    studio = max((s for s in studios if _level(s) is Level.PROVINCIAL),
+                 key=lambda s: len(s.achievements) + len(s.patents))
+    used = {a.title for a in achievements}
+    writer = Writer(rng)
+    records = []
+    for category in (Category.BREAKTHROUGH, Category.INNOVATION, Category.INVENTION):
+        a = _achievement(rng, studio, category, used)
+        a.year = AS_OF.year
+        a.value = _round_like_a_report(rng.uniform(8, 60))
+        a.summary = writer.achievement_summary(a)
+        records.append(AchievementData(
+            studio_name=studio.data.name, title=a.title, category=a.category, year=a.year,
+            completers=a.completers, value_wan=a.value, summary=a.summary,
+        ))
+    kind = PatentKind.UTILITY
+    filing = date(AS_OF.year, 1, 1) + timedelta(days=rng.randint(0, 150))
+    # Serials above the catalogue's (at most 2999999), so the number is free.
+    patent = PatentData(
+        number=make_number(AS_OF.year, kind, rng.randint(3000000, 3999999)),
+        title=patent_title(rng, studio.industry, kind, None, {p.title for p in patents}), kind=kind,
+        studio_name=studio.data.name, inventors=rng.sample(studio.pool, min(3, len(studio.pool))),
+        patentee=studio.data.host_unit, filing_date=filing, grant_date=filing + timedelta(days=rng.randint(120, 200)),
+    )
+    patent.abstract = patent_abstract(rng, studio.industry, patent, None)
+    return ReviewPlan(studio_name=studio.data.name, submitted=records[0], returned=records[1], draft=records[2],
+                      patent=patent, return_reason=DEMO_RETURN_REASON)

@@ -3,6 +3,7 @@
 The rest of the site calls only what this package exports:
 
 - search(SearchQuery) -> SearchResults   ids in rank order, exact total, facet counts, words to mark
+- similar(text, limit, exclude) -> [Hit]  records with a title like `text`, best first (查重)
 - highlight(text, terms), snippet(text, terms)   escaped HTML with <mark>
 - drain_outbox() -> int                  apply pending index jobs (after commits, at start)
 - rebuild(progress=None) -> int          rebuild the index from the database and swap it in
@@ -20,10 +21,10 @@ from flask import Flask
 
 from .highlight import highlight, snippet
 from .index import drain_outbox, index_exists, rebuild
-from .queries import RECORD_TYPES, Hit, QueryError, SearchQuery, SearchResults, search
+from .queries import RECORD_TYPES, Hit, QueryError, SearchQuery, SearchResults, search, similar
 
 __all__ = ["RECORD_TYPES", "Hit", "QueryError", "SearchQuery", "SearchResults", "drain_outbox", "highlight",
-           "index_exists", "init_app", "rebuild", "search", "snippet"]
+           "index_exists", "init_app", "rebuild", "search", "similar", "snippet"]
 
 
 def init_app(app: Flask) -> None:

@@ -204,3 +204,44 @@ def search(query: SearchQuery) -> SearchResults:
     hits = [Hit(doc["type"], doc["record_id"], round(hit_score, 4))
             for doc, hit_score in ((hit.fields(), hit.score or 0.0) for hit in results)]
     return SearchResults(query, total, hits, counts, highlight_terms(query.text), number, number_problem)
+
+
+# ------------------------------------------------------------------ 查重: records with a similar title
+
+SIMILAR_MAX_CHARS = 200
+SIMILAR_MAX_TERMS = 60  # bigrams and words each: a 200-character title cannot make a huge query
+SIMILAR_POOL = 4  # candidates read per result wanted, before the shared-bigram check
+# A record is similar when its title shares at least this part of the typed title's bigrams:
+# "一种装置" alone (two of five bigrams of 一种新型装置) is not enough to call 一种焊接装置 the same.
+SIMILAR_MIN_SHARE = 0.4
+
+
+def similar(text: str, limit: int = 5, exclude: tuple[str, int] | None = None, *,
+            types: tuple[str, ...] = ("achievement", "patent")) -> list[Hit]:
+    """The public records whose titles are most like `text`, best first (查重 before filing).
+
+    An OR over the title's words and bigrams, not search()'s AND: a near-duplicate with one
+    word changed must still be found. `exclude` is a (type, id) left out (the record being edited).
+    """
+    text = " ".join(_CONTROL.sub(" ", text or "").split())[:SIMILAR_MAX_CHARS]
+    grams = list(dict.fromkeys(g for g in analysis.grams(text) if len(g) > 1))[:SIMILAR_MAX_TERMS]
+    if not grams or limit < 1:
+        return []
+    words = list(dict.fromkeys(w for w in analysis.words(text) if len(w) > 1))[:SIMILAR_MAX_TERMS]
+    text_query = Q.Or([Q.Term("title", w) for w in words] + [Q.Term("title_grams", g) for g in grams])
+    type_filter = Q.Or([Q.Term("type", t) for t in types])
+    mask = Q.Term("key", f"{exclude[0]}:{exclude[1]}") if exclude else None
+    index = current_index()
+    index.drain_once_per_process()
+    results = index.searcher().search(text_query, limit=limit * SIMILAR_POOL, filter=type_filter, mask=mask,
+                                      terms=True)
+    needed = max(1, round(len(grams) * SIMILAR_MIN_SHARE))
+    hits = []
+    for hit in results:
+        shared = sum(1 for field_name, _term in hit.matched_terms() if field_name == "title_grams")
+        if shared >= needed:
+            fields = hit.fields()
+            hits.append(Hit(fields["type"], fields["record_id"], round(hit.score or 0.0, 4)))
+            if len(hits) == limit:
+                break
+    return hits

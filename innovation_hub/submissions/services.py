@@ -93,11 +93,11 @@ def save_patent(actor, data: PatentData, patent: Patent | None = None) -> Patent
 
 def submit_record(actor, record: Achievement | Patent) -> None:
     """Send a draft or returned record to the administrators' review queue."""
-    if not record.can_submit(actor):
-        if actor.is_authenticated and actor.studio_id == record.studio_id:
-            raise WorkflowError(f"{_label(record)}当前状态为“{record.status.label}”，不能提交")
-        raise PermissionDenied("只能提交本工作室的记录")
     with write_transaction():
+        if not record.can_submit(actor):  # checked under the write lock, on the current state
+            if actor.is_authenticated and actor.studio_id == record.studio_id:
+                raise WorkflowError(f"{_label(record)}当前状态为“{record.status.label}”，不能提交")
+            raise PermissionDenied("只能提交本工作室的记录")
         record.status = RecordStatus.SUBMITTED
         record.submitted_at = utcnow()
         audit(actor, "record.submit", _target(record), record.id, record.title)
@@ -105,8 +105,8 @@ def submit_record(actor, record: Achievement | Patent) -> None:
 
 def approve_record(actor, record: Achievement | Patent) -> None:
     """资格审核 passed: the record becomes public and searchable."""
-    _require_review(actor, record)
     with write_transaction():
+        _require_review(actor, record)  # checked under the write lock: two reviewers cannot both decide
         record.status = RecordStatus.APPROVED
         record.return_reason = ""
         audit(actor, "record.approve", _target(record), record.id, record.title)
@@ -117,8 +117,8 @@ def return_record(actor, record: Achievement | Patent, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise WorkflowError("退回时必须填写退回理由，工作室会看到它")
-    _require_review(actor, record)
     with write_transaction():
+        _require_review(actor, record)
         record.status = RecordStatus.RETURNED
         record.return_reason = reason
         audit(actor, "record.return", _target(record), record.id, record.title, reason)

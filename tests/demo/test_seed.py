@@ -9,11 +9,14 @@ import sys
 from collections import Counter
 from contextlib import contextmanager
 from decimal import Decimal
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from innovation_hub.accounts.models import LoginAttempt, User
+from innovation_hub.audit.models import AuditEntry
 from innovation_hub.catalogue import patent_numbers
 from innovation_hub.catalogue.models import (
     Achievement,
@@ -24,12 +27,16 @@ from innovation_hub.catalogue.models import (
     Studio,
     StudioTitle,
 )
+from innovation_hub.catalogue.services import AchievementData
 from innovation_hub.demo import vocabulary
 from innovation_hub.demo.seed import DemoSeedRefused, build_plan, seed_demo
 from innovation_hub.demo.writing import SAMPLE_MARK
 from innovation_hub.extensions import db
 from innovation_hub.models import Category, District, Level, PatentKind, RecordStatus, TitleState
-from tests.factories import gen_achievement, gen_patent, gen_studio
+from innovation_hub.submissions.models import ProofFile
+from innovation_hub.submissions.services import attach_file, save_achievement
+from innovation_hub.submissions.uploads import check_upload, path_of
+from tests.factories import gen_achievement, gen_patent, gen_studio, gen_user, login
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,6 +110,15 @@ def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
+def _approved(model) -> int:
+    """The public figure: seed-demo also leaves the demo studio's own records, not approved, for the review queue."""
+    return db.session.scalar(select(func.count()).select_from(model).where(model.status == RecordStatus.APPROVED))
+
+
+def _approved_value() -> Decimal:
+    return db.session.scalar(select(func.sum(Achievement.value_wan)).where(Achievement.status == RecordStatus.APPROVED))
+
+
 def test_seed_demo_writes_the_report_shape(app):
     calls = []
 
@@ -113,8 +129,8 @@ def test_seed_demo_writes_the_report_shape(app):
     summary = seed_demo(progress=progress)
     assert calls == [149, 1031, 315]
 
-    assert (_count(Studio), _count(Achievement), _count(Patent)) == (149, 1031, 315)
-    assert db.session.scalar(select(func.sum(Achievement.value_wan))) == Decimal("12000.00")
+    assert (_count(Studio), _approved(Achievement), _approved(Patent)) == (149, 1031, 315)
+    assert _approved_value() == Decimal("12000.00")
     assert summary.value_wan == Decimal("12000.00")
     assert "工作室 149 个" in summary.describe() and "12000 万元" in summary.describe()
 
@@ -130,8 +146,9 @@ def test_seed_demo_writes_the_report_shape(app):
     assert set(districts) == set(District)
     assert districts[District.SHUANGTA] + districts[District.LONGCHENG] > 149 / 2
     assert len(counts(Studio.industry)) >= 11
-    assert counts(Achievement.status) == {RecordStatus.APPROVED: 1031}
-    assert counts(Patent.status) == {RecordStatus.APPROVED: 315}
+    assert counts(Achievement.status) == {RecordStatus.APPROVED: 1031, RecordStatus.SUBMITTED: 1,
+                                          RecordStatus.RETURNED: 1, RecordStatus.DRAFT: 1}
+    assert counts(Patent.status) == {RecordStatus.APPROVED: 315, RecordStatus.SUBMITTED: 1}
     assert db.session.scalar(select(func.min(Achievement.year))) >= 2015
     assert db.session.scalar(select(func.max(Achievement.year))) <= 2025
     assert _count(StudioTitle) > 149
@@ -164,6 +181,14 @@ def test_seed_demo_writes_the_report_shape(app):
 def test_cli_refuses_then_force_replaces_the_catalogue(app, runner):
     studio = gen_studio("旧的工作室")
     gen_patent(studio, achievement=gen_achievement(studio))
+    # What hangs on the old catalogue: accounts, their login attempts, the audit log, a proof file on disk.
+    studio_user = gen_user("old-studio", "studio", studio=studio)
+    login(app.test_client(), "old-studio", "wrong-password-1")
+    draft = save_achievement(studio_user, AchievementData(
+        studio_name="", title="旧的草稿", category=Category.INNOVATION, year=2024, completers=["王建国"]))
+    proof = attach_file(studio_user, draft, check_upload("证明.pdf", BytesIO(b"%PDF-1.4\n%%EOF\n")))
+    proof_path = path_of(proof.stored_name)
+    assert proof_path.exists()
     people = _count(Person)
 
     refused = runner.invoke(args=["seed-demo"])
@@ -175,6 +200,11 @@ def test_cli_refuses_then_force_replaces_the_catalogue(app, runner):
     assert result.exit_code == 0, result.output
     assert "已生成示例数据：工作室 149 个" in result.output
     assert "成果 1031 项、专利 315 件" in result.output
-    assert (_count(Studio), _count(Achievement), _count(Patent)) == (149, 1031, 315)
+    assert (_count(Studio), _approved(Achievement), _approved(Patent)) == (149, 1031, 315)
     assert db.session.scalar(select(Studio).where(Studio.name == "旧的工作室")) is None
-    assert db.session.scalar(select(func.sum(Achievement.value_wan))) == Decimal("12000.00")
+    assert _approved_value() == Decimal("12000.00")
+    assert set(db.session.scalars(select(User.username))) == {"admin", "judge", "studio"}
+    assert db.session.scalar(select(func.count()).select_from(LoginAttempt)) == 0
+    assert db.session.scalar(select(func.count()).select_from(ProofFile)) == 1  # the demo's own
+    assert not proof_path.exists()
+    assert "old-studio" not in set(db.session.scalars(select(AuditEntry.actor_name)))

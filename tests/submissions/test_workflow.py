@@ -37,6 +37,7 @@ def test_draft_submit_return_resubmit_approve(people, client):
     record = services.save_achievement(studio_a, data())
     assert record.status is RecordStatus.DRAFT and record.studio_id == people["a"].id
     assert client.get(f"/api/v1/achievements/{record.id}").status_code == 404
+    assert "带电作业绝缘杆改进" not in client.get(f"/studios/{people['a'].id}").get_data(as_text=True)
     services.submit_record(studio_a, record)
     assert record.status is RecordStatus.SUBMITTED and record.submitted_at is not None
     with pytest.raises(services.WorkflowError, match="退回理由"):
@@ -48,6 +49,7 @@ def test_draft_submit_return_resubmit_approve(people, client):
     services.approve_record(admin, record)
     assert record.status is RecordStatus.APPROVED and record.return_reason == ""
     assert client.get(f"/api/v1/achievements/{record.id}").status_code == 200
+    assert "带电作业绝缘杆改进" in client.get(f"/studios/{people['a'].id}").get_data(as_text=True)
     assert client.get("/api/v1/search?q=绝缘杆").get_json()["total"] == 1
     actions = db.session.execute(select(AuditEntry.action).where(
         AuditEntry.target_type == "achievement", AuditEntry.target_id == record.id)

@@ -1,0 +1,158 @@
+"""Who may use which route: every rule of the app's URL map × anonymous, studio A, studio B, judge, admin.
+
+A route missing from RULES fails the test, so a new route cannot ship without an access rule.
+Statuses: 200 ok; 302 to the login page ("login"); 403; 404 (a studio never learns that another
+studio's draft exists); "ok" for a POST that was allowed (200, 400 or a redirect not to the login page).
+"""
+
+from io import BytesIO
+
+import pytest
+
+from innovation_hub.catalogue.patent_numbers import make_number
+from innovation_hub.catalogue.services import AchievementData, PatentData
+from innovation_hub.models import Category, PatentKind, RecordStatus
+from innovation_hub.submissions import services
+from innovation_hub.submissions.uploads import check_upload
+from tests.factories import gen_achievement, gen_patent, gen_studio, gen_user, login
+
+ROLES = ("anonymous", "studio_a", "studio_b", "judge", "admin")
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+# Expected answer per role, in the order of ROLES.
+PUBLIC = (200, 200, 200, 200, 200)
+LOGGED_IN = ("login", 200, 200, 200, 200)
+LOGGED_IN_POST = ("login", "ok", "ok", "ok", "ok")
+ADMIN = ("login", 403, 403, 403, 200)
+ADMIN_POST = ("login", 403, 403, 403, "ok")
+STUDIO = ("login", 200, 200, 403, 403)  # the studio's own area: each studio sees its own
+STUDIO_RECORD = ("login", 200, 404, 403, 403)  # a record of studio A
+STUDIO_RECORD_POST = ("login", "ok", 404, 403, 403)
+PRIVATE_FILE = (404, 200, 404, 404, 200)
+
+# endpoint: (method, expected, which objects fill the URL)
+RULES = {
+    "static": ("GET", PUBLIC, {"filename": "css/site.css"}),
+    "catalogue.home": ("GET", PUBLIC, {}),
+    "catalogue.studio_list": ("GET", PUBLIC, {}),
+    "catalogue.studio_export": ("GET", PUBLIC, {}),
+    "catalogue.studio_detail": ("GET", PUBLIC, {"studio_id": "studio_a"}),
+    "catalogue.achievement_list": ("GET", PUBLIC, {}),
+    "catalogue.achievement_export": ("GET", PUBLIC, {}),
+    "catalogue.achievement_detail": ("GET", PUBLIC, {"achievement_id": "public_achievement"}),
+    "catalogue.patent_list": ("GET", PUBLIC, {}),
+    "catalogue.patent_export": ("GET", PUBLIC, {}),
+    "catalogue.patent_detail": ("GET", PUBLIC, {"patent_id": "public_patent"}),
+    "catalogue.person_detail": ("GET", PUBLIC, {"person_id": "public_person"}),
+    "search.search_page": ("GET", PUBLIC, {}),
+    "search_api.api_search": ("GET", PUBLIC, {}),
+    "api.studios": ("GET", PUBLIC, {}),
+    "api.studio": ("GET", PUBLIC, {"studio_id": "studio_a"}),
+    "api.achievement": ("GET", PUBLIC, {"achievement_id": "public_achievement"}),
+    "api.patent": ("GET", PUBLIC, {"patent_id": "public_patent"}),
+    "api.person": ("GET", PUBLIC, {"person_id": "public_person"}),
+    "api.stats": ("GET", PUBLIC, {}),
+    "accounts.login": ("GET", PUBLIC, {}),
+    "accounts.logout": ("POST", LOGGED_IN_POST, {}),
+    "accounts.change_password": ("GET", LOGGED_IN, {}),
+    "accounts.user_list": ("GET", ADMIN, {}),
+    "accounts.user_create": ("POST", ADMIN_POST, {}),
+    "accounts.user_set_active": ("POST", ADMIN_POST, {"user_id": "spare_user"}),
+    "review.queue": ("GET", ADMIN, {}),
+    "review.audit_log": ("GET", ADMIN, {}),
+    "review.detail": ("GET", ADMIN, {"kind": "achievement", "record_id": "submitted_achievement"}),
+    "review.approve": ("POST", ADMIN_POST, {"kind": "achievement", "record_id": "submitted_achievement"}),
+    "review.return_record": ("POST", ADMIN_POST, {"kind": "patent", "record_id": "submitted_patent"}),
+    "submissions.dashboard": ("GET", STUDIO, {}),
+    "submissions.profile": ("GET", STUDIO, {}),
+    "submissions.similar": ("GET", STUDIO, {}),
+    "submissions.achievement_new": ("GET", STUDIO, {}),
+    "submissions.patent_new": ("GET", STUDIO, {}),
+    "submissions.achievement_detail": ("GET", STUDIO_RECORD, {"achievement_id": "draft_achievement"}),
+    "submissions.achievement_edit": ("GET", STUDIO_RECORD, {"achievement_id": "draft_achievement"}),
+    "submissions.achievement_submit": ("POST", STUDIO_RECORD_POST, {"achievement_id": "draft_to_submit"}),
+    "submissions.patent_detail": ("GET", STUDIO_RECORD, {"patent_id": "draft_patent"}),
+    "submissions.patent_edit": ("GET", STUDIO_RECORD, {"patent_id": "draft_patent"}),
+    "submissions.patent_submit": ("POST", STUDIO_RECORD_POST, {"patent_id": "draft_patent_to_submit"}),
+    "submissions.file_upload": ("POST", STUDIO_RECORD_POST, {"kind": "achievements", "record_id": "draft_achievement"}),
+    "submissions.file_delete": ("POST", STUDIO_RECORD_POST, {"file_id": "file_to_delete"}),
+    "files.file_download": ("GET", PRIVATE_FILE, {"file_id": "private_file"}),
+}
+
+
+def _draft_patent(actor, title, serial):
+    return services.save_patent(actor, PatentData(
+        number=make_number(2023, PatentKind.UTILITY, serial), title=title, kind=PatentKind.UTILITY,
+        studio_name="", inventors=["王建国"]))
+
+
+@pytest.fixture
+def world(app):
+    a, b = gen_studio("甲工作室"), gen_studio("乙工作室")
+    users = {"studio_a": gen_user("studio-a", "studio", studio=a), "studio_b": gen_user("studio-b", "studio", studio=b),
+             "judge": gen_user("judge1", "judge"), "admin": gen_user("admin1")}
+    studio_a = users["studio_a"]
+    public_achievement = gen_achievement(a, "公开的成果")
+    def draft_of_a(title):
+        return services.save_achievement(studio_a, AchievementData("", title, Category.INNOVATION, 2024, ["王建国"]))
+
+    draft, to_submit, submitted = draft_of_a("甲的草稿"), draft_of_a("待提交"), draft_of_a("待审核")
+    services.submit_record(studio_a, submitted)
+    submitted_patent = _draft_patent(studio_a, "待审核的专利", 901)
+    services.submit_record(studio_a, submitted_patent)
+    private_file = services.attach_file(studio_a, draft, check_upload("证明.pdf", BytesIO(PDF)))
+    file_to_delete = services.attach_file(studio_a, draft, check_upload("多余.pdf", BytesIO(PDF)))
+    objects = {
+        "studio_a": a.id, "public_achievement": public_achievement.id,
+        "public_patent": gen_patent(a, "公开的专利", status=RecordStatus.APPROVED).id,
+        "public_person": public_achievement.completers[0].id,
+        "draft_achievement": draft.id, "draft_to_submit": to_submit.id, "submitted_achievement": submitted.id,
+        "draft_patent": _draft_patent(studio_a, "甲的专利草稿", 902).id,
+        "draft_patent_to_submit": _draft_patent(studio_a, "待提交的专利", 903).id,
+        "submitted_patent": submitted_patent.id, "private_file": private_file.id,
+        "file_to_delete": file_to_delete.id, "spare_user": gen_user("spare", "judge").id,
+    }
+    clients = {"anonymous": app.test_client()}
+    for role, user in users.items():
+        clients[role] = app.test_client()
+        assert login(clients[role], user.username).status_code == 302
+    return objects, clients
+
+
+def _outcome(response) -> object:
+    if response.status_code == 302 and "/login" in response.headers.get("Location", ""):
+        return "login"
+    return response.status_code
+
+
+def _matches(expected, response, method) -> bool:
+    got = _outcome(response)
+    if expected == "ok":
+        return got in (200, 302, 400) and got != "login"
+    return got == expected
+
+
+def test_every_route_has_an_access_rule_and_keeps_it(app, world):
+    objects, clients = world
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    missing = sorted(set(rules) - set(RULES))
+    assert not missing, f"routes without an access rule in tests/test_access_matrix.py: {missing}"
+    stale = sorted(set(RULES) - set(rules))
+    assert not stale, f"rules for routes that no longer exist: {stale}"
+    failures = []
+    # Reads first, then writes, logout last; within a route the refused roles go first.
+    order = sorted(RULES, key=lambda endpoint: (RULES[endpoint][0] == "POST", endpoint == "accounts.logout"))
+    for endpoint in order:
+        method, expected, args = RULES[endpoint]
+        values = {k: objects.get(v, v) for k, v in args.items()}
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(endpoint, **values)
+        roles = sorted(range(len(ROLES)), key=lambda i: expected[i] in ("ok", 200))
+        for i in roles:
+            role = ROLES[i]
+            with clients[role].open(url, method=method, data={}) as response:  # closes file responses
+                if not _matches(expected[i], response, method):
+                    failures.append(f"{method} {url} as {role}: expected {expected[i]}, got {_outcome(response)}")
+    assert not failures, "\n".join(failures)
