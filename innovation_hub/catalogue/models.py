@@ -47,6 +47,30 @@ class WanAmount(TypeDecorator):
         return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
+class SubmittedRecord:
+    """What achievements and patents share as records a studio submits and administrators review."""
+
+    @property
+    def is_public(self) -> bool:
+        return self.status is RecordStatus.APPROVED
+
+    def can_view(self, user) -> bool:
+        """The public sees approved records; a studio its own; administrators everything."""
+        if self.status is RecordStatus.APPROVED:
+            return True
+        return user.is_authenticated and (user.is_admin or user.studio_id == self.studio_id)
+
+    def can_edit(self, user) -> bool:
+        """Only the owning studio, and only while a draft or returned."""
+        return user.is_authenticated and user.studio_id == self.studio_id and self.status in EDITABLE
+
+    def can_submit(self, user) -> bool:
+        return self.can_edit(user)
+
+    def can_review(self, user) -> bool:
+        return user.is_authenticated and user.is_admin and self.status is RecordStatus.SUBMITTED
+
+
 class Person(TimestampMixin, db.Model):
     """A worker; the same name in the same host unit is the same person."""
 
@@ -163,7 +187,7 @@ class PatentInventor(db.Model):
     person: Mapped[Person] = relationship(lazy="joined")
 
 
-class Achievement(TimestampMixin, db.Model):
+class Achievement(SubmittedRecord, TimestampMixin, db.Model):
     """成果: an innovation result of a studio."""
 
     __tablename__ = "achievements"
@@ -184,22 +208,6 @@ class Achievement(TimestampMixin, db.Model):
     return_reason: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime | None]
 
-    def can_view(self, user) -> bool:
-        """The public sees approved records; a studio its own; administrators everything."""
-        if self.status is RecordStatus.APPROVED:
-            return True
-        return user.is_authenticated and (user.is_admin or user.studio_id == self.studio_id)
-
-    def can_edit(self, user) -> bool:
-        """Only the owning studio, and only while a draft or returned."""
-        return user.is_authenticated and user.studio_id == self.studio_id and self.status in EDITABLE
-
-    def can_submit(self, user) -> bool:
-        return self.can_edit(user)
-
-    def can_review(self, user) -> bool:
-        return user.is_authenticated and user.is_admin and self.status is RecordStatus.SUBMITTED
-
     studio: Mapped[Studio] = relationship(back_populates="achievements")
     completer_links: Mapped[list[AchievementCompleter]] = relationship(
         order_by=AchievementCompleter.position,
@@ -211,15 +219,11 @@ class Achievement(TimestampMixin, db.Model):
     )
     patents: Mapped[list[Patent]] = relationship(back_populates="achievement")
 
-    @property
-    def is_public(self) -> bool:
-        return self.status is RecordStatus.APPROVED
-
     def __repr__(self) -> str:
         return f"<Achievement {self.title}>"
 
 
-class Patent(TimestampMixin, db.Model):
+class Patent(SubmittedRecord, TimestampMixin, db.Model):
     """专利, stored under its normalised application number."""
 
     __tablename__ = "patents"
@@ -243,22 +247,6 @@ class Patent(TimestampMixin, db.Model):
     return_reason: Mapped[str] = mapped_column(Text, default="")
     submitted_at: Mapped[datetime | None]
 
-    def can_view(self, user) -> bool:
-        """The public sees approved records; a studio its own; administrators everything."""
-        if self.status is RecordStatus.APPROVED:
-            return True
-        return user.is_authenticated and (user.is_admin or user.studio_id == self.studio_id)
-
-    def can_edit(self, user) -> bool:
-        """Only the owning studio, and only while a draft or returned."""
-        return user.is_authenticated and user.studio_id == self.studio_id and self.status in EDITABLE
-
-    def can_submit(self, user) -> bool:
-        return self.can_edit(user)
-
-    def can_review(self, user) -> bool:
-        return user.is_authenticated and user.is_admin and self.status is RecordStatus.SUBMITTED
-
     studio: Mapped[Studio] = relationship(back_populates="patents")
     achievement: Mapped[Achievement | None] = relationship(back_populates="patents")
     inventor_links: Mapped[list[PatentInventor]] = relationship(
@@ -277,10 +265,6 @@ class Patent(TimestampMixin, db.Model):
     @property
     def term_end(self) -> date | None:
         return patent_numbers.term_end(self.kind, self.filing_date)
-
-    @property
-    def is_public(self) -> bool:
-        return self.status is RecordStatus.APPROVED
 
     def __repr__(self) -> str:
         return f"<Patent {self.display_number}>"
