@@ -50,6 +50,7 @@ class SearchIndex:
         self._dir: str | None = None
         self._ix = None
         self._searcher = None
+        self._facet_values: dict[str, list] = {}
         self._started = False
 
     def drain_once_per_process(self) -> None:
@@ -101,7 +102,21 @@ class SearchIndex:
                 ix = self.open() if (self._ix is None or name != self._dir) else self._ix
                 self._ix, self._dir = ix, (self.live_dir().name if self.live_dir() else None)
                 self._searcher = ix.searcher()
+                self._facet_values = {}
             return self._searcher
+
+    def facet_values(self, searcher, field_name: str) -> list:
+        """The field's value for every document number of `searcher`, read once per searcher.
+
+        Counting facets over these lists costs a few ms where Whoosh's grouping collector spent
+        most of a common word's query time (measured: 2/3 of 110 ms at 10k records).
+        """
+        with self._lock:
+            if searcher is not self._searcher:  # an older searcher a concurrent request still holds
+                return list(searcher.reader().column_reader(field_name))
+            if field_name not in self._facet_values:
+                self._facet_values[field_name] = list(searcher.reader().column_reader(field_name))
+            return self._facet_values[field_name]
 
     def remove_old_folders(self) -> None:
         """Keep the live folder and the one before it (another process may still be reading it)."""

@@ -7,11 +7,11 @@ No query parser: the input is only ever words, so unbalanced quotes or brackets,
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 from whoosh import query as Q
-from whoosh import sorting
 
 from ..catalogue import patent_numbers
 from ..catalogue.queries import enum_arg, int_arg
@@ -133,8 +133,12 @@ def _read_patent_number(text: str) -> tuple[str | None, str | None]:
         return None, str(error)
 
 
-def _term_query(term: str) -> Q.Query:
-    """A record matches a term by its words, by the term as a substring (bigrams), or as a person's name."""
+def _term_query(term: str, exact: bool = True) -> Q.Query:
+    """A record matches a term by its words, by the term as a substring (bigrams), or as a person's name.
+
+    exact=False asks for the bigrams anywhere instead of in a row: cheaper (no positions read),
+    used only to rank documents the exact query has already matched.
+    """
     parts: list[Q.Query] = []
     words = list(dict.fromkeys(analysis.words(term)))
     if words:
@@ -144,7 +148,7 @@ def _term_query(term: str) -> Q.Query:
         if len(grams) == 1:
             parts.append(Q.Term(field_name, grams[0]))
         elif grams:
-            parts.append(Q.Phrase(field_name, grams))
+            parts.append(Q.Phrase(field_name, grams) if exact else Q.And([Q.Term(field_name, g) for g in grams]))
     parts.append(Q.Term("people", analysis.normalise(term)))
     number = _as_patent_number(term)
     if number:
@@ -182,27 +186,37 @@ def search(query: SearchQuery) -> SearchResults:
     terms = _split_terms(query.text)
     if number:
         text_query = Q.Or([Q.Term("number", number, boost=100.0), _term_query(query.text)])
+        rank_query = Q.Or([Q.Term("number", number, boost=100.0), _term_query(query.text, exact=False)])
     elif terms:
         text_query = Q.And([_term_query(t) for t in terms])
+        rank_query = Q.And([_term_query(t, exact=False) for t in terms])
     elif query.text:
-        text_query = Q.NullQuery  # only symbols were typed: nothing can match
+        text_query = rank_query = Q.NullQuery  # only symbols were typed: nothing can match
     else:
-        text_query = Q.Every()
+        text_query = rank_query = Q.Every()
     newest_first = query.sort == "newest" or not terms
     index = current_index()
     index.drain_once_per_process()  # jobs a crashed process left behind
     searcher = index.searcher()
-    facets = {name: sorting.FieldFacet(name) for name in FACETS}
-    results = searcher.search_page(
-        text_query, query.page, pagelen=query.per_page, filter=_filter_query(query),
-        sortedby="newest" if newest_first else None, reverse=newest_first,
-        groupedby=facets, maptype=sorting.Count, terms=False,
-    )
-    counts = {name: {k: v for k, v in results.results.groups(name).items() if k not in ("", 0, None)}
-              for name in FACETS}
-    total = sum(results.results.groups("type").values())
-    hits = [Hit(doc["type"], doc["record_id"], round(hit_score, 4))
-            for doc, hit_score in ((hit.fields(), hit.score or 0.0) for hit in results)]
+    filter_query = _filter_query(query)
+    # Every match, unscored: the exact total and the facet counts.
+    matching = Q.And([text_query, filter_query]) if filter_query is not None else text_query
+    docnums = list(searcher.docs_for_query(matching))
+    counts = {}
+    for name in FACETS:
+        values = index.facet_values(searcher, name)
+        counts[name] = {k: v for k, v in Counter(values[d] for d in docnums).items() if k not in ("", 0, None)}
+    total = len(docnums)
+    # Then only the page asked for is ranked, among exactly those matches.
+    hits = []
+    if total and (query.page - 1) * query.per_page < total:
+        results = searcher.search(
+            rank_query, filter=set(docnums), limit=min(query.page * query.per_page, total),
+            sortedby="newest" if newest_first else None, reverse=newest_first, terms=False,
+        )
+        start = (query.page - 1) * query.per_page
+        hits = [Hit(doc["type"], doc["record_id"], round(hit.score or 0.0, 4))
+                for hit, doc in ((hit, hit.fields()) for hit in results[start:start + query.per_page])]
     return SearchResults(query, total, hits, counts, highlight_terms(query.text), number, number_problem)
 
 
