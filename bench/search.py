@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import hashlib
 import http.client
 import io
 import json
@@ -329,7 +330,7 @@ def phase_engine(queries_file: str, repeats: int) -> dict:
         def run(q):
             return search(SearchQuery.from_args(MultiDict(q["params"])))
 
-        for q in queries:  # warm-up: searcher open, jieba, caches
+        for q in queries:  # warm-up: searcher open, segmenter, caches
             totals.append(run(q).total)
         for _ in range(repeats):
             for i, q in enumerate(queries):
@@ -342,6 +343,7 @@ def phase_engine(queries_file: str, repeats: int) -> dict:
         for _ in range(3):
             run(queries[slowest])
         profile.disable()
+        change = _after_one_change(run, {"params": COLD_QUERY})
     out = io.StringIO()
     stats = pstats.Stats(profile, stream=out)
     top = []
@@ -352,14 +354,47 @@ def phase_engine(queries_file: str, repeats: int) -> dict:
                     "cumtime_ms": cumtime / 3 * 1000})
     cumulative = []
     for (filename, line, func), (_cc, calls, _tt, cumtime, _callers) in stats.stats.items():
-        if "innovation_hub" in filename or func in ("search", "search_page", "groups", "sort_query",
-                                                     "_results", "collect"):
+        if "innovation_hub" in filename or "whoosh/searching.py" in filename or "whoosh/collectors.py" in filename:
             cumulative.append({"func": f"{filename.split('site-packages/')[-1].replace(str(ROOT) + '/', '')}:"
                                        f"{line}({func})", "calls": calls // 3, "cumtime_ms": cumtime / 3 * 1000})
     cumulative.sort(key=lambda r: r["cumtime_ms"], reverse=True)
     return {"times_ms": times, "totals": totals, "slowest": slowest, "profile_top": top,
-            "profile_cumulative": cumulative[:12],
+            "profile_cumulative": cumulative[:12], "change": change,
             "peak_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def _after_one_change(run, query: dict) -> dict:
+    """One record re-indexed through the outbox (as after an approval), then the same search twice.
+
+    The drain commits a new index generation, so the next search opens a new searcher (and rebuilds
+    whatever the search package keeps per searcher): the cost every worker pays after every change.
+    """
+    from sqlalchemy import select
+
+    from innovation_hub.catalogue.models import Achievement
+    from innovation_hub.database import write_transaction
+    from innovation_hub.extensions import db
+    from innovation_hub.search import drain_outbox
+    from innovation_hub.search.models import IndexJob
+
+    run(query)
+    t = time.perf_counter()
+    run(query)
+    warm = time.perf_counter() - t
+    record_id = db.session.execute(select(Achievement.id).order_by(Achievement.id).limit(1)).scalar()
+    with write_transaction() as session:
+        session.add(IndexJob(kind="achievement", record_id=record_id))
+    t = time.perf_counter()
+    drained = drain_outbox()
+    drain = time.perf_counter() - t
+    t = time.perf_counter()
+    run(query)
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    run(query)
+    second = time.perf_counter() - t
+    return {"drained": drained, "drain_ms": drain * 1000, "warm_ms": warm * 1000, "first_ms": first * 1000,
+            "second_ms": second * 1000}
 
 
 def phase_cold(path: str) -> dict:
@@ -453,7 +488,7 @@ class Server:
         sys.exit(f"gunicorn did not answer within {deadline_s} s:\n{self.log_file.read_text()}")
 
     def wait_up(self) -> None:
-        """Up = answers any request; a 404 opens neither the index nor jieba's per-request work."""
+        """Up = answers any request; a 404 opens neither the index nor the segmenter."""
         while time.perf_counter() - self.started < 120:
             if self.proc.poll() is not None:
                 sys.exit(f"gunicorn exited ({self.proc.returncode}):\n{self.log_file.read_text()}")
@@ -715,6 +750,9 @@ def size_section(r: dict) -> list[str]:
         f"| gunicorn worker peak RSS (VmHWM) after the run / master | {mib(r['worker_hwm_kib'])} / "
         f"{mib(r['master_hwm_kib'])} |",
         f"| engine process peak RSS | {mib(e['peak_self_kib'])} |",
+        f"| one record changed (outbox job + `drain_outbox()`) / next `q=检修` in that process / again "
+        f"(before the change: {e['change']['warm_ms']:.0f} ms) | {e['change']['drain_ms']:.0f} ms / "
+        f"{e['change']['first_ms']:.0f} ms / {e['change']['second_ms']:.0f} ms |",
         f"| CPU busy, all processes, during the API passes (this run's share ≤ 1 core) | "
         f"{r['cpu_busy_during_api']:.2f} of {os.cpu_count()} cores |",
         "",
@@ -781,15 +819,31 @@ def summary_section(results: list[dict]) -> list[str]:
     return lines
 
 
-def report(results: list[dict], repeats: int, n_queries: int, started: datetime) -> str:
+def code_state() -> dict:
+    """The commit, whether innovation_hub/ differs from it, and a hash of its Python files right now."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else "?"
+
+    digest = hashlib.sha1()
+    for path in sorted((ROOT / "innovation_hub").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return {"commit": git("rev-parse", "--short", "HEAD"),
+            "dirty": bool(git("status", "--porcelain", "innovation_hub")), "hash": digest.hexdigest()[:12]}
+
+
+def report(results: list[dict], repeats: int, n_queries: int, started: datetime, code: dict) -> str:
+    code_line = f"- code: commit {code['start']['commit']}" + (
+        " with uncommitted changes in innovation_hub/" if code["start"]["dirty"] else "")
     lines = [
         f"# Search benchmark, {started:%Y-%m-%d %H:%M}",
         "",
         f"- machine: nproc {os.cpu_count()}, Python {platform.python_version()}, {platform.platform()}",
+        code_line,
         f"- data: synthetic catalogues from the demo generator (build_plan seeds {SEED_BASE}…), mix "
         f"{MIX['studios']:.0%} studios / {MIX['achievements']:.0%} achievements / {MIX['patents']:.0%} patents, "
         "all approved; bulk-inserted (no services, no outbox jobs)",
-        "- reindex: `innovation_hub.search.rebuild()` in a fresh process (jieba already loaded by create_app)",
+        "- reindex: `innovation_hub.search.rebuild()` in a fresh process (the segmenter already loaded by create_app)",
         f"- API: `GET /api/v1/search` (per_page 20, facets and highlighted snippets as served) on "
         f"gunicorn -w 1 (sync, the repo's gunicorn.conf.py with preload, access log off), {n_queries} queries, "
         f"1 warm-up pass then {repeats} passes, one request at a time from a separate process (http.client, "
@@ -799,6 +853,10 @@ def report(results: list[dict], repeats: int, n_queries: int, started: datetime)
         "(OS file cache warm)",
         "",
     ]
+    if code["start"]["hash"] != code["end"]["hash"]:
+        lines += [f"**innovation_hub/ changed during the run** (commit {code['start']['commit']} → "
+                  f"{code['end']['commit']}, files {code['start']['hash']} → {code['end']['hash']}): processes "
+                  "started at different times ran different code, so these figures mix versions. Run again.", ""]
     busy = [r["size"] for r in results if r["cpu_busy_during_api"] > BUSY_CORES]
     if busy:
         lines += [f"**Other load on the machine**: while one request at a time ran (at most one core of this run's), "
@@ -837,6 +895,7 @@ def main() -> None:
         sizes = tuple(int(s) for s in args.sizes.split(","))
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally below
     started = datetime.now()
+    code = {"start": code_state()}
     tmp = Path(tempfile.mkdtemp(prefix="innovation-hub-bench-search-"))
     servers: list[Server] = []
     results = []
@@ -851,7 +910,8 @@ def main() -> None:
             server.stop()
         shutil.rmtree(tmp, ignore_errors=True)
 
-    text = report(results, args.repeats, len(results[0]["queries"]), started)
+    code["end"] = code_state()
+    text = report(results, args.repeats, len(results[0]["queries"]), started, code)
     print(text)
     out = ROOT / "bench" / "results" / f"search-{started:%Y%m%d-%H%M%S}.md"
     out.parent.mkdir(parents=True, exist_ok=True)

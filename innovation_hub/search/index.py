@@ -23,6 +23,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import delete, func, select
+from werkzeug.exceptions import HTTPException
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
 
@@ -30,7 +31,7 @@ from ..database import write_transaction
 from ..extensions import db
 from . import documents
 from .models import IndexJob
-from .schema import build_schema
+from .schema import SCHEMA_VERSION, build_schema
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,20 @@ REBUILD_LOCK_TIMEOUT = 120.0
 BATCH = 1000
 PARALLEL_FROM = 5000  # documents; below this, starting writer processes costs more than it saves
 _draining = contextvars.ContextVar("search_draining", default=False)
+
+
+class IndexOutdated(HTTPException):
+    """The live index was built under another schema (an upgrade): searching it would fail."""
+
+    code = 503
+    description = "检索索引需要重建（软件已升级）：请管理员运行 flask --app innovation_hub reindex，完成前暂时无法检索"
+
+
+def _schema_matches(folder: Path) -> bool:
+    try:
+        return (folder / "SCHEMA").read_text().strip() == str(SCHEMA_VERSION)
+    except FileNotFoundError:
+        return False
 
 
 class SearchIndex:
@@ -77,6 +92,7 @@ class SearchIndex:
         self.root.mkdir(parents=True, exist_ok=True)
         folder = self.root / f"index-{time.time_ns()}-{os.getpid()}"
         folder.mkdir()
+        (folder / "SCHEMA").write_text(str(SCHEMA_VERSION))
         return folder, whoosh_index.create_in(str(folder), build_schema())
 
     def open(self) -> whoosh_index.Index:
@@ -89,6 +105,8 @@ class SearchIndex:
                     folder, ix = self.create_folder()
                     self.set_live(folder)
                     return ix
+        if not _schema_matches(live):
+            raise IndexOutdated()
         return whoosh_index.open_dir(str(live))
 
     # -- searching
@@ -139,8 +157,9 @@ def current_index() -> SearchIndex:
 
 
 def index_exists() -> bool:
+    """A live index built under the current schema (reindex --if-missing rebuilds any other)."""
     live = current_index().live_dir()
-    return live is not None and whoosh_index.exists_in(str(live))
+    return live is not None and whoosh_index.exists_in(str(live)) and _schema_matches(live)
 
 
 # ------------------------------------------------------------------ the outbox drain

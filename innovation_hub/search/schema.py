@@ -4,6 +4,9 @@ from whoosh.fields import ID, NUMERIC, TEXT, Schema
 
 from .analysis import GramAnalyzer, NameAnalyzer, WordAnalyzer
 
+# Bump when build_schema() changes: an index built under another version is rebuilt, not read.
+SCHEMA_VERSION = 1
+
 # Title matches outrank summary matches: the title fields weigh three times the body fields.
 TITLE_BOOST = 3.0
 
