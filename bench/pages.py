@@ -16,7 +16,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -25,6 +24,8 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+
+from processes import free_port, stop_group  # bench/ is the script's folder
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -70,11 +71,6 @@ def catalogue_facts(db: Path) -> tuple[str, int, int]:
     return counts, studio_id, n
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def status_of(port: int, path: str) -> int:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -104,17 +100,6 @@ def wait_ready(proc: subprocess.Popen, port: int, path: str, log: Path) -> None:
             time.sleep(0.2)
     sys.exit(f"gunicorn on port {port} did not answer within 60 s:\n{log.read_text()}")
 
-
-def stop(proc: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(wait)
-            return
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def wrk(url: str, seconds: int, lua: Path) -> dict:
@@ -217,7 +202,7 @@ def main() -> None:
                   file=sys.stderr)
     finally:
         for proc in servers:
-            stop(proc)
+            stop_group(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
     floor_rps = (results["floor (start)"]["rps"] + results["floor (end)"]["rps"]) / 2

@@ -27,7 +27,6 @@ import random
 import resource
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -37,6 +36,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
+
+from processes import free_port, stop_group  # bench/ is the script's folder
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".venv" / "bin"
@@ -423,7 +424,7 @@ def run_phase(env: dict, *args: str) -> dict:
     try:
         out, _ = proc.communicate()
     except BaseException:
-        _kill_group(proc)
+        stop_group(proc)
         raise
     if proc.returncode != 0:
         sys.exit(f"phase {args[0]} failed ({proc.returncode})\n{out}")
@@ -433,22 +434,6 @@ def run_phase(env: dict, *args: str) -> dict:
     return json.loads(lines[-1][len(RESULT):])
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(wait)
-            return
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(port: int, path: str, timeout: float = 60) -> tuple[int, bytes]:
@@ -511,7 +496,7 @@ class Server:
         return [int(p) for p in text.split()]
 
     def stop(self) -> None:
-        _kill_group(self.proc)
+        stop_group(self.proc)
 
 
 def vm_kib(pid: int, field: str) -> int | None:
