@@ -1,0 +1,1 @@
+"""Award rounds: nominations, judging, ranking, 公示 and results."""

@@ -1,0 +1,1 @@
+"""Award rounds: the scoring rules, tested without the app."""
