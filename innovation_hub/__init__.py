@@ -61,6 +61,7 @@ def register_models() -> None:
     """Import every feature's models, so relationships resolve and migrations see every table."""
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
+    from .awards import models as _awards  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .catalogue import versioning as _versioning  # noqa: F401
     from .search import models as _search  # noqa: F401

@@ -61,13 +61,42 @@ def gen_patent(studio, title: str | None = None, *, kind: PatentKind = PatentKin
 PASSWORD = "demo-pass-2024"
 
 
-def gen_user(username: str | None = None, role: str = "admin", *, studio=None, password: str = PASSWORD):
+def gen_user(username: str | None = None, role: str = "admin", *, studio=None, password: str = PASSWORD,
+             unit: str = ""):
     from innovation_hub.accounts.models import Role
     from innovation_hub.accounts.services import create_user
 
     n = next(_serial)
     return create_user(None, username or f"user{n}", password, Role(role),
-                       studio_name=studio.name if studio is not None else "")
+                       studio_name=studio.name if studio is not None else "", unit=unit)
+
+
+def gen_judge(username: str | None = None, *, unit: str = "", studio=None):
+    """A judge account; `unit` is its 工作单位, `studio` a studio it works in (both make conflicts)."""
+    judge = gen_user(username, "judge", unit=unit)
+    if studio is not None:
+        # create_user gives only studio accounts a studio; a judge's own studio is set the way an import would.
+        from innovation_hub.database import write_transaction
+
+        with write_transaction():
+            judge.studio_id = studio.id
+    return judge
+
+
+# 先进性 20, 实用性 20, 经济效益 40, 社会效益 20: full marks 100, 经济效益 the heaviest.
+CRITERIA = (("先进性", 20, "1"), ("实用性", 20, "1"), ("经济效益", 40, "1"), ("社会效益", 20, "1"))
+
+
+def gen_round(admin, name: str | None = None, *, criteria=CRITERIA, year: int = 2024, **settings):
+    """An award round in 筹备中 with its criteria, made through the award services."""
+    from innovation_hub.awards.services import CriterionData, RoundData, add_criterion, create_round
+
+    n = next(_serial)
+    award_round = create_round(admin, RoundData(name=name or f"示例评选{n}", year=year, **settings))
+    for criterion_name, max_points, weight in criteria:
+        add_criterion(admin, award_round, CriterionData(criterion_name, max_points, Decimal(weight),
+                                                         f"{criterion_name}的评分指引"))
+    return award_round
 
 
 def login(client, username: str, password: str = PASSWORD, **params):

@@ -28,6 +28,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[Role] = mapped_column(enum_column(Role))
     studio_id: Mapped[int | None] = mapped_column(ForeignKey("studios.id"), index=True)
+    # 工作单位 of a judge: entries of studios hosted there are conflicts (回避).
+    unit: Mapped[str | None] = mapped_column(String(120))
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on logout, password change and disabling: every session cookie issued before is void.
     session_version: Mapped[int] = mapped_column(default=1)

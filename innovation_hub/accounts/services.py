@@ -47,7 +47,7 @@ def user_by_username(username: str) -> User | None:
 
 
 def create_user(actor: User | None, username: str, password: str, role: Role, *, studio_name: str = "",
-                display_name: str = "") -> User:
+                display_name: str = "", unit: str = "") -> User:
     """A new account; a studio account belongs to exactly one studio."""
     username = username.strip()
     if not username:
@@ -65,7 +65,7 @@ def create_user(actor: User | None, username: str, password: str, role: Role, *,
         elif studio_name:
             raise AccountError("只有工作室账号才属于某个工作室")
         user = User(username=username, display_name=display_name.strip(), role=role, studio=studio,
-                    password_hash=_hash(password))
+                    unit=unit.strip() or None, password_hash=_hash(password))
         session.add(user)
         session.flush()
         record(actor, "user.create", "user", user.id, username, f"角色：{role.label}"

@@ -18,6 +18,18 @@ from sqlalchemy import delete, func, select
 
 from ..accounts.models import LoginAttempt, User
 from ..audit.models import AuditEntry
+from ..awards.models import (
+    Assignment,
+    AwardRound,
+    Certificate,
+    Criterion,
+    Nomination,
+    Objection,
+    ResultSnapshot,
+    RoundJudge,
+    Score,
+    Vote,
+)
 from ..catalogue.models import (
     Achievement,
     AchievementCompleter,
@@ -150,12 +162,14 @@ def _track(progress: Progress | None, items: Sequence, label: str):
 
 
 def _clear_site(session) -> list[str]:
-    """Delete the catalogue, accounts, login attempts, the audit log and proof files, children before parents.
+    """Delete award rounds, the catalogue, accounts, login attempts, the audit log and proof files, children first.
 
     Returns the stored names of the deleted proof files, to remove from disk after the commit.
     """
     stored_names = list(session.scalars(select(ProofFile.stored_name)))
-    for model in (ProofFile, AuditEntry, LoginAttempt, User, PatentInventor, AchievementCompleter, Patent,
+    awards = (Certificate, ResultSnapshot, Vote, Objection, Score, Assignment, RoundJudge, Nomination, Criterion,
+              AwardRound)  # they refer to users and achievements, so they go first
+    for model in (*awards, ProofFile, AuditEntry, LoginAttempt, User, PatentInventor, AchievementCompleter, Patent,
                   Achievement, StudioTitle, Studio, Honour, Person):
         session.execute(delete(model).execution_options(synchronize_session=False))
     # The bulk deletes bypass the identity map: drop the stale objects so lookups go to the database.

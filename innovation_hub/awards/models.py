@@ -1,0 +1,301 @@
+"""Award rounds (评选): criteria, nominations, judges, assignments, scores, objections, votes and frozen results."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from ..catalogue.models import enum_column
+from ..extensions import db
+from ..models import LabelledEnum, TimestampMixin, utcnow
+
+
+class Hundredths(TypeDecorator):
+    """A decimal with two places stored as an integer count of 0.01: exact sums, and no Numeric-on-SQLite warning."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return int((Decimal(value) * 100).to_integral_value())
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+class RoundState(LabelledEnum):
+    """The procedure of DESIGN.md: 推荐申报 → 资格审核 → 专家评审 → 成果公示 → 表彰; rank orders the states."""
+
+    DRAFT = "draft", "筹备中", 0
+    NOMINATING = "nominating", "推荐申报", 1
+    QUALIFYING = "qualifying", "资格审核", 2
+    SCORING = "scoring", "专家评审", 3
+    CLOSED = "closed", "评审结束", 4
+    PUBLICITY = "publicity", "成果公示", 5
+    FINAL = "final", "已表彰", 6
+
+
+class NominationState(LabelledEnum):
+    NOMINATED = "nominated", "已推荐"
+    QUALIFIED = "qualified", "审核通过"
+    REJECTED = "rejected", "未通过"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class PublicityShows(LabelledEnum):
+    """What the 公示 list shows of each entry."""
+
+    SCORE = "score", "综合得分"
+    RANK = "rank", "名次"
+
+
+class ConflictSource(LabelledEnum):
+    JUDGE = "judge", "评委申报回避"
+    ADMIN = "admin", "管理员设定回避"
+
+
+class AwardRound(TimestampMixin, db.Model):
+    """One annual 职工技术创新成果评选 with its rules."""
+
+    __tablename__ = "award_rounds"
+    __table_args__ = (
+        CheckConstraint("quota >= 1", name="ck_award_rounds_quota"),
+        CheckConstraint("judges_per_entry >= 1", name="ck_award_rounds_judges_per_entry"),
+        CheckConstraint("trim_from >= 3", name="ck_award_rounds_trim_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    year: Mapped[int]
+    quota: Mapped[int] = mapped_column(default=10)  # 优秀名额
+    state: Mapped[RoundState] = mapped_column(enum_column(RoundState), default=RoundState.DRAFT, index=True)
+    nomination_deadline: Mapped[date | None]
+    scoring_deadline: Mapped[date | None]
+    publicity_days: Mapped[int] = mapped_column(default=7)
+    publicity_starts_at: Mapped[datetime | None]
+    publicity_ends_at: Mapped[datetime | None]
+    blind: Mapped[bool] = mapped_column(default=False)  # judges do not see the studio, completers or host unit
+    trimmed: Mapped[bool] = mapped_column(default=False)
+    trim_from: Mapped[int] = mapped_column(default=5)
+    normalise: Mapped[bool] = mapped_column(default=False)
+    judges_per_entry: Mapped[int] = mapped_column(default=5)  # k
+    public_vote: Mapped[bool] = mapped_column(default=False)
+    vote_weight: Mapped[Decimal] = mapped_column(Hundredths, default=Decimal("0.80"))  # w: the experts' share
+    publicity_shows: Mapped[PublicityShows] = mapped_column(enum_column(PublicityShows), default=PublicityShows.SCORE)
+    recent_years: Mapped[int | None]  # achievement year ≥ round year − N; None: no limit
+    max_per_studio: Mapped[int | None]  # None: no limit
+    # The last 评委编号 given out: numbers are never reused, even after a judge is removed.
+    last_judge_number: Mapped[int] = mapped_column(default=0)
+    finalised_at: Mapped[datetime | None]
+
+    criteria: Mapped[list[Criterion]] = relationship(
+        back_populates="round", order_by="(Criterion.position, Criterion.id)", cascade="all, delete-orphan")
+    judges: Mapped[list[RoundJudge]] = relationship(
+        back_populates="round", order_by="RoundJudge.number", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<AwardRound {self.name} {self.state.value}>"
+
+
+class Criterion(db.Model):
+    """评分指标: a criterion with its maximum points, weight and scoring guide."""
+
+    __tablename__ = "award_criteria"
+    __table_args__ = (
+        UniqueConstraint("round_id", "name", name="uq_award_criteria_round_name"),
+        CheckConstraint("max_points > 0", name="ck_award_criteria_max_points"),
+        CheckConstraint("weight > 0", name="ck_award_criteria_weight"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("award_rounds.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(40))
+    max_points: Mapped[int]
+    weight: Mapped[Decimal] = mapped_column(Hundredths, default=Decimal("1.00"))
+    guide: Mapped[str] = mapped_column(Text, default="")
+
+    round: Mapped[AwardRound] = relationship(back_populates="criteria")
+
+
+class Nomination(TimestampMixin, db.Model):
+    """An entry: an achievement nominated (推荐) to a round by its studio."""
+
+    __tablename__ = "award_nominations"
+    __table_args__ = (
+        UniqueConstraint("round_id", "achievement_id", name="uq_award_nominations_round_achievement"),
+        Index("ix_award_nominations_round_studio", "round_id", "studio_id"),
+        Index("ix_award_nominations_round_state", "round_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("award_rounds.id", ondelete="CASCADE"))
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
+    studio_id: Mapped[int] = mapped_column(ForeignKey("studios.id"))
+    state: Mapped[NominationState] = mapped_column(enum_column(NominationState), default=NominationState.NOMINATED)
+    reject_reason: Mapped[str] = mapped_column(Text, default="")
+    nominated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    nominated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    withdrawn_at: Mapped[datetime | None]
+
+    round: Mapped[AwardRound] = relationship()
+    achievement = relationship("Achievement")
+    studio = relationship("Studio")
+    nominated_by = relationship("User", foreign_keys=[nominated_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    @property
+    def title(self) -> str:
+        return self.achievement.title
+
+
+class RoundJudge(db.Model):
+    """A judge of a round with its anonymised 评委编号, fixed when added."""
+
+    __tablename__ = "award_judges"
+    __table_args__ = (
+        UniqueConstraint("round_id", "user_id", name="uq_award_judges_round_user"),
+        UniqueConstraint("round_id", "number", name="uq_award_judges_round_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("award_rounds.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    number: Mapped[int]
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    round: Mapped[AwardRound] = relationship(back_populates="judges")
+    user = relationship("User")
+
+
+class Assignment(db.Model):
+    """One entry given to one judge; a row flagged `conflict` records a 回避 and is never scored."""
+
+    __tablename__ = "award_assignments"
+    __table_args__ = (
+        UniqueConstraint("nomination_id", "judge_id", name="uq_award_assignments_nomination_judge"),
+        Index("ix_award_assignments_round_judge", "round_id", "judge_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("award_rounds.id", ondelete="CASCADE"))
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("award_nominations.id", ondelete="CASCADE"), index=True)
+    judge_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    conflict: Mapped[bool] = mapped_column(default=False)
+    conflict_source: Mapped[ConflictSource | None] = mapped_column(enum_column(ConflictSource))
+    conflict_reason: Mapped[str] = mapped_column(Text, default="")
+    conflict_at: Mapped[datetime | None]
+    submitted_at: Mapped[datetime | None]  # set: the scores are locked
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    round: Mapped[AwardRound] = relationship()
+    nomination: Mapped[Nomination] = relationship()
+    judge = relationship("User")
+    scores: Mapped[list[Score]] = relationship(back_populates="assignment", cascade="all, delete-orphan")
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class Score(db.Model):
+    """A judge's points on one criterion, with the criterion's maximum at scoring time."""
+
+    __tablename__ = "award_scores"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "criterion_id", name="uq_award_scores_assignment_criterion"),
+        CheckConstraint("points >= 0 AND points <= max_points * 100", name="ck_award_scores_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("award_assignments.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("award_criteria.id", ondelete="CASCADE"), index=True)
+    points: Mapped[Decimal] = mapped_column(Hundredths)
+    max_points: Mapped[int]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="scores")
+    criterion: Mapped[Criterion] = relationship()
+
+
+class Objection(db.Model):
+    """异议: filed by anyone during 公示, answered by an administrator."""
+
+    __tablename__ = "award_objections"
+    __table_args__ = (Index("ix_award_objections_address_at", "address", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("award_rounds.id", ondelete="CASCADE"), index=True)
+    nomination_id: Mapped[int | None] = mapped_column(ForeignKey("award_nominations.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(50))
+    contact: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None]
+
+    nomination: Mapped[Nomination | None] = relationship()
+    answered_by = relationship("User")
+
+
+class Vote(db.Model):
+    """One public vote; the unique key makes one vote per browser token per entry per local day a database rule."""
+
+    __tablename__ = "award_votes"
+    __table_args__ = (
+        UniqueConstraint("round_id", "nomination_id", "token_hash", "day", name="uq_award_votes_once_a_day"),
+        Index("ix_award_votes_address_at", "address", "created_at"),
+        Index("ix_award_votes_nomination_at", "nomination_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("award_rounds.id", ondelete="CASCADE"))
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("award_nominations.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64))  # sha256 of the browser token: the token itself is not kept
+    address: Mapped[str] = mapped_column(String(45))
+    day: Mapped[date]  # the voter's day in 北京时间
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ResultSnapshot(db.Model):
+    """The ranking frozen as JSON when 公示 is published (stage publicity) and when the round is finalised (final)."""
+
+    __tablename__ = "award_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("award_rounds.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[RoundState] = mapped_column(enum_column(RoundState))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    data_json: Mapped[str] = mapped_column(Text)
+
+    @property
+    def data(self) -> dict:
+        return json.loads(self.data_json)
+
+
+class Certificate(db.Model):
+    """证书 of an 优秀 entry; the serial is what the public verification page looks up."""
+
+    __tablename__ = "award_certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("award_rounds.id", ondelete="CASCADE"), index=True)
+    nomination_id: Mapped[int] = mapped_column(ForeignKey("award_nominations.id"), unique=True)
+    serial: Mapped[str] = mapped_column(String(40), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    round: Mapped[AwardRound] = relationship()
+    nomination: Mapped[Nomination] = relationship()
