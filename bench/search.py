@@ -239,7 +239,7 @@ def plan_catalogue(size: int) -> dict:
 
 def phase_generate(size: int) -> dict:
     """Schema (migrations) and the synthetic catalogue, in one plain transaction: no outbox jobs."""
-    from flask_migrate import upgrade
+    from innovation_hub.extensions import upgrade_schema
     from sqlalchemy import delete, func, insert, select
 
     from innovation_hub import create_app
@@ -258,7 +258,7 @@ def phase_generate(size: int) -> dict:
     t0 = time.perf_counter()
     app = create_app()
     with app.app_context():
-        upgrade()
+        upgrade_schema()
         t_schema = time.perf_counter() - t0
         t = time.perf_counter()
         planned = plan_catalogue(size)

@@ -6,12 +6,11 @@ import os
 import secrets
 from pathlib import Path
 
+import click
 from flask import Flask
 
 from . import config as default_config
-from .extensions import csrf, db, migrate
-
-MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+from .extensions import csrf, db, init_migrations
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -73,7 +72,8 @@ def register_extensions(app: Flask) -> None:
     from .database import configure_engine
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    if click.get_current_context(silent=True) is not None:  # the flask command line: `flask db …`
+        init_migrations(app)
     csrf.init_app(app)
     security.init_app(app)
     page_cache.init_app(app)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask_migrate import upgrade
 
 
 def register(app: Flask) -> None:
@@ -22,7 +21,9 @@ def register(app: Flask) -> None:
 @click.command("init-db")
 def init_db() -> None:
     """Create or upgrade the database schema (migrations)."""
-    upgrade()
+    from .extensions import upgrade_schema
+
+    upgrade_schema()
     click.echo("数据库结构已是最新。")
 
 

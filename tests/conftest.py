@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from flask import g
-from flask_migrate import upgrade
+from innovation_hub.extensions import upgrade_schema
 
 from innovation_hub import create_app
 from innovation_hub.extensions import db
@@ -22,7 +22,7 @@ def app(tmp_path, monkeypatch):
         g.pop("_login_user", None)
 
     with app.app_context():
-        upgrade()
+        upgrade_schema()
         yield app
         db.session.remove()
         db.engine.dispose()

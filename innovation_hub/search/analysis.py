@@ -105,6 +105,20 @@ def words(text: str) -> list[str]:
     return out
 
 
+_RUN = re.compile(r"[\u3400-\u9fff0-9a-zφ]+")
+
+
+def runs(text: str) -> list[str]:
+    """The runs of letters, digits and Chinese characters of the normalised text: what grams are cut from."""
+    return _RUN.findall(normalise(text))
+
+
+def run_text(text: str) -> str:
+    """The runs joined by one space: a string a term's run_text is a substring of exactly when the
+    term's bigrams stand in a row in the text (the phrase check, without reading positions)."""
+    return " ".join(runs(text))
+
+
 def grams(text: str) -> list[str]:
     """Overlapping character bigrams of each run of letters, digits and Chinese characters.
 
@@ -112,7 +126,7 @@ def grams(text: str) -> list[str]:
     whatever jieba made of it. A single-character run is its own gram.
     """
     out: list[str] = []
-    for run in re.findall(r"[\u3400-\u9fff0-9a-zφ]+", normalise(text)):
+    for run in runs(text):
         if len(run) == 1:
             out.append(run)
         else:

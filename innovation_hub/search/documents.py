@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ..catalogue.models import Achievement, AchievementCompleter, Patent, PatentInventor, Person, Studio
 from ..extensions import db
 from ..models import RecordStatus
+from . import analysis
 
 CHUNK = 500  # ids per IN (…) list
 
@@ -38,6 +39,12 @@ def _value(member) -> str:
     return member.value if member is not None else ""
 
 
+def _text_fields(title: str, body: str | None) -> dict:
+    body = body or ""
+    return {"title": title, "title_grams": title, "body_grams": body, "title_len": len(title), "body_len": len(body),
+            "title_runs": analysis.run_text(title).encode(), "body_runs": analysis.run_text(body).encode()}
+
+
 def _studio_fields(name, host_unit, level, industry, district) -> dict:
     return {"studio": f"{name} {host_unit}", "level": _value(level), "industry": industry or "",
             "district": _value(district)}
@@ -57,7 +64,7 @@ def achievement_docs(ids: list[int] | None = None) -> Iterator[dict]:
         for rid, title, summary, category, year, *studio in db.session.execute(stmt):
             yield {
                 "key": f"achievement:{rid}", "type": "achievement", "record_id": rid,
-                "title": title, "title_grams": title, "body_grams": summary or "",
+                **_text_fields(title, summary),
                 "people": "、".join(people.get(rid, [])), "category": _value(category), "kind": "",
                 "year": year, "newest": year * 10000 + 1231, "number": "", **_studio_fields(*studio),
             }
@@ -77,7 +84,7 @@ def patent_docs(ids: list[int] | None = None) -> Iterator[dict]:
         for rid, title, abstract, kind, number, filed, *studio in db.session.execute(stmt):
             yield {
                 "key": f"patent:{rid}", "type": "patent", "record_id": rid,
-                "title": title, "title_grams": title, "body_grams": abstract or "",
+                **_text_fields(title, abstract),
                 "people": "、".join(people.get(rid, [])), "category": "", "kind": _value(kind),
                 "number": number, "year": filed.year if filed else 0,
                 "newest": int(filed.strftime("%Y%m%d")) if filed else 0, **_studio_fields(*studio),
@@ -96,7 +103,7 @@ def studio_docs(ids: list[int] | None = None) -> Iterator[dict]:
             fields["studio"] = studio[1]  # the host unit; the name is the title
             yield {
                 "key": f"studio:{rid}", "type": "studio", "record_id": rid,
-                "title": name, "title_grams": name, "body_grams": intro or "",
+                **_text_fields(name, intro),
                 "people": leader or "", "category": "", "kind": "", "number": "",
                 "year": year or 0, "newest": (year or 0) * 10000 + 1231, **fields,
             }

@@ -1,11 +1,12 @@
 """The Whoosh schema: one document per public studio, achievement and patent."""
 
-from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.columns import NumericColumn, RefBytesColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
 from .analysis import GramAnalyzer, NameAnalyzer, WordAnalyzer
 
 # Bump when build_schema() changes: an index built under another version is rebuilt, not read.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Title matches outrank summary matches: the title fields weigh three times the body fields.
 TITLE_BOOST = 3.0
@@ -14,22 +15,33 @@ TITLE_BOOST = 3.0
 def build_schema() -> Schema:
     return Schema(
         key=ID(stored=True, unique=True),  # "achievement:12"
-        type=ID(stored=True, sortable=True),
-        record_id=NUMERIC(stored=True, bits=64),
-        # Word fields are never phrase-queried (the gram fields are): no positions, a cheaper index.
+        type=ID(stored=True, sortable=RefBytesColumn()),
+        # Never queried, so not indexed: a NUMERIC field adds 16 trie terms a document (of ~170 postings).
+        record_id=STORED(),
+        # No field keeps positions (phrases are confirmed on the stored runs): a cheaper index.
         # Summaries have only the gram field: every word of a summary is a run of its bigrams, so a
         # word field there would add index time (a third of it, measured) and no matches.
+        # The title's and summary's analysis.run_text (UTF-8), read back to confirm a phrase among the
+        # documents that have all its bigrams (cheaper than Whoosh's positional phrase matcher).
+        title_runs=COLUMN(VarBytesColumn()),
+        body_runs=COLUMN(VarBytesColumn()),
         title=TEXT(analyzer=WordAnalyzer(), field_boost=TITLE_BOOST, phrase=False),
-        title_grams=TEXT(analyzer=GramAnalyzer(), field_boost=TITLE_BOOST),
-        body_grams=TEXT(analyzer=GramAnalyzer()),
+        # No positions: a phrase is the documents with all its bigrams whose *_runs contain it.
+        title_grams=TEXT(analyzer=GramAnalyzer(), field_boost=TITLE_BOOST, phrase=False),
+        body_grams=TEXT(analyzer=GramAnalyzer(), phrase=False),
         people=TEXT(analyzer=NameAnalyzer(), field_boost=2.0, phrase=False),
         studio=TEXT(analyzer=WordAnalyzer(), field_boost=0.5, phrase=False),
         number=ID(),
-        category=ID(sortable=True),
-        kind=ID(sortable=True),
-        level=ID(sortable=True),
-        industry=ID(sortable=True),
-        district=ID(sortable=True),
-        year=NUMERIC(sortable=True, stored=True),
-        newest=NUMERIC(sortable=True, bits=64),
+        # Facets as a table of values plus one small number a document: read as one array (index.py).
+        category=ID(sortable=RefBytesColumn()),
+        kind=ID(sortable=RefBytesColumn()),
+        level=ID(sortable=RefBytesColumn()),
+        industry=ID(sortable=RefBytesColumn()),
+        district=ID(sortable=RefBytesColumn()),
+        # Columns only: years are filtered and counted from the column, newest only sorts.
+        year=COLUMN(NumericColumn("i", default=0)),
+        newest=COLUMN(NumericColumn("q", default=0)),
+        # Field lengths in characters, for the ranking's length normalisation (queries.py).
+        title_len=COLUMN(NumericColumn("I", default=0)),
+        body_len=COLUMN(NumericColumn("I", default=0)),
     )

@@ -30,7 +30,7 @@ def _require_chromium():
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The site on the demo data, served from a thread on a free loopback port."""
-    from flask_migrate import upgrade
+    from innovation_hub.extensions import upgrade_schema
     from innovation_hub.demo.seed import seed_demo
 
     from innovation_hub import create_app
@@ -46,7 +46,7 @@ def live_server(tmp_path_factory):
         else:
             os.environ["INNOVATION_HUB_INSTANCE"] = previous
     with app.app_context():
-        upgrade()
+        upgrade_schema()
         seed_demo()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from flask_migrate import upgrade
+from innovation_hub.extensions import upgrade_schema
 from openpyxl import Workbook, load_workbook
 
 from innovation_hub import create_app
@@ -95,7 +95,7 @@ def second_site(instance: Path, monkeypatch):
     if original is not None:
         monkeypatch.setenv("INNOVATION_HUB_INSTANCE", original)
     with other.app_context():
-        upgrade()
+        upgrade_schema()
         try:
             yield other
         finally:
