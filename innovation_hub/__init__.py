@@ -99,8 +99,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_api_bp)
+    from .awards.views import admin, judging, nominating, public
+
+    for blueprint in (admin.bp, judging.bp, nominating.bp, public.bp, public.api_bp):
+        app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # read-only JSON, no forms
     csrf.exempt(search_api_bp)
+    csrf.exempt(public.api_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -132,22 +132,24 @@ def _matches(expected, response, method) -> bool:
     return got == expected
 
 
-def test_every_route_has_an_access_rule_and_keeps_it(app, world):
-    objects, clients = world
-    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
-    missing = sorted(set(rules) - set(RULES))
-    assert not missing, f"routes without an access rule in tests/test_access_matrix.py: {missing}"
-    stale = sorted(set(RULES) - set(rules))
-    assert not stale, f"rules for routes that no longer exist: {stale}"
+def award_rules() -> dict:
+    """The award routes' rules: each audience's module checks them against a world of award rounds."""
+    from tests.awards import access_admin, access_judging, access_public
+
+    return {**access_admin.RULES, **access_judging.RULES, **access_public.RULES}
+
+
+def check_rules(app, rules: dict, objects: dict, clients: dict) -> list[str]:
+    """Open every rule's URL as each role; the lines describe the answers that differ from the rule."""
+    from flask import url_for
+
     failures = []
     # Reads first, then writes, logout last; within a route the refused roles go first.
-    order = sorted(RULES, key=lambda endpoint: (RULES[endpoint][0] == "POST", endpoint == "accounts.logout"))
+    order = sorted(rules, key=lambda endpoint: (rules[endpoint][0] == "POST", endpoint == "accounts.logout"))
     for endpoint in order:
-        method, expected, args = RULES[endpoint]
+        method, expected, args = rules[endpoint]
         values = {k: objects.get(v, v) for k, v in args.items()}
         with app.test_request_context():
-            from flask import url_for
-
             url = url_for(endpoint, **values)
         roles = sorted(range(len(ROLES)), key=lambda i: expected[i] in ("ok", 200))
         for i in roles:
@@ -155,4 +157,17 @@ def test_every_route_has_an_access_rule_and_keeps_it(app, world):
             with clients[role].open(url, method=method, data={}) as response:  # closes file responses
                 if not _matches(expected[i], response, method):
                     failures.append(f"{method} {url} as {role}: expected {expected[i]}, got {_outcome(response)}")
+    return failures
+
+
+def test_every_route_has_an_access_rule_and_keeps_it(app, world):
+    objects, clients = world
+    rules = {rule.endpoint: rule for rule in app.url_map.iter_rules()}
+    covered = set(RULES) | set(award_rules())
+    missing = sorted(set(rules) - covered)
+    assert not missing, f"routes without an access rule in tests/test_access_matrix.py or tests/awards/access_*.py: " \
+                        f"{missing}"
+    stale = sorted(covered - set(rules))
+    assert not stale, f"rules for routes that no longer exist: {stale}"
+    failures = check_rules(app, RULES, objects, clients)
     assert not failures, "\n".join(failures)

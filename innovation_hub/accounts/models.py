@@ -55,6 +55,14 @@ class User(UserMixin, TimestampMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
 
+    @property
+    def is_judge(self) -> bool:
+        return self.role is Role.JUDGE
+
+    @property
+    def is_studio(self) -> bool:
+        return self.role is Role.STUDIO
+
 
 class LoginAttempt(db.Model):
     """One password attempt; failures in a recent window are counted per account and per address."""

@@ -1,0 +1,1 @@
+"""Forms of the award pages, one module per audience."""
