@@ -121,6 +121,17 @@ def count_all() -> int:
     ))
 
 
+def all_ids() -> dict[str, list[int]]:
+    """The ids of every record a full rebuild writes, by kind, in id order."""
+    return {
+        "studio": list(db.session.execute(select(Studio.id).order_by(Studio.id)).scalars()),
+        "achievement": list(db.session.execute(select(Achievement.id).where(
+            Achievement.status == RecordStatus.APPROVED).order_by(Achievement.id)).scalars()),
+        "patent": list(db.session.execute(select(Patent.id).where(
+            Patent.status == RecordStatus.APPROVED).order_by(Patent.id)).scalars()),
+    }
+
+
 def all_documents() -> Iterator[dict]:
     for build in BUILDERS.values():
         yield from build()

@@ -17,8 +17,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from flask import current_app
@@ -31,11 +30,12 @@ from whoosh.matching.wrappers import FilterMatcher
 
 from ..database import write_transaction
 from ..extensions import db
-from . import documents
+from . import building, documents, whoosh_patches
 from .models import IndexJob
 from .schema import SCHEMA_VERSION, build_schema
 
 log = logging.getLogger(__name__)
+whoosh_patches.apply()
 
 WRITER_TIMEOUT = 2.0  # seconds a drain waits for the writer lock before leaving its jobs to the holder
 REBUILD_LOCK_TIMEOUT = 120.0
@@ -300,6 +300,21 @@ def drain_outbox() -> int:
 
 # ------------------------------------------------------------------ rebuild
 
+def _tracked(progress: Callable | None, items: Iterable, total: int) -> Iterator:
+    """`items`, under the progress bar when there is one (the command line's)."""
+    if progress is None:
+        yield from items
+        return
+    with progress(items, length=total, label="重建检索索引") as bar:
+        yield from bar
+
+
+def _each_record(counts: Iterable[int]) -> Iterator[None]:
+    """One item per record of each finished slice: the progress bar counts records, not slices."""
+    for count in counts:
+        yield from (None for _ in range(count))
+
+
 def rebuild(progress: Callable | None = None) -> int:
     """Build a new index from the database, swap it in, then drain what came in meanwhile.
 
@@ -316,14 +331,15 @@ def rebuild(progress: Callable | None = None) -> int:
         covered = db.session.execute(select(func.max(IndexJob.id))).scalar() or 0
         total = documents.count_all()
         folder, ix = index.create_folder()
-        # One writer process per core; each writes its own segment (measured: about twice as fast on 2 cores).
-        procs = max(1, min(os.cpu_count() or 1, 4)) if total >= PARALLEL_FROM else 1
-        writer = ix.writer(limitmb=256, procs=procs, multisegment=procs > 1)
-        docs = documents.all_documents()
-        with (progress(docs, length=total, label="重建检索索引") if progress else nullcontext(docs)) as items:
-            for doc in items:
+        procs = building.worker_count() if total >= PARALLEL_FROM else 1
+        if procs > 1:
+            for _ in _tracked(progress, _each_record(building.build(ix, procs)), total):
+                pass
+        else:
+            writer = ix.writer(limitmb=building.WRITER_MB)
+            for doc in _tracked(progress, documents.all_documents(), total):
                 writer.add_document(**doc)
-        writer.commit()
+            writer.commit()
         index.set_live(folder)
         db.session.rollback()
         with write_transaction() as session:

@@ -185,7 +185,8 @@ def _matches(parts: dict[str, set[int]]) -> set[int]:
     return set().union(*parts.values())
 
 
-def _rank(index, searcher, docs: list[int], term_parts: list[dict[str, set[int]]], limit: int) -> list[tuple[int, float]]:
+def _rank(index, searcher, docs: list[int], term_parts: list[dict[str, set[int]]],
+          limit: int) -> list[tuple[int, float]]:
     """The `limit` best of `docs` by score, then newest."""
     wanted = set(docs)
     total_docs = max(1, searcher.doc_count())
