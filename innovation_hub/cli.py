@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(reindex_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(award_export_command)
 
 
 @click.command("init-db")
@@ -47,7 +48,7 @@ def seed_demo_command(force: bool, if_empty: bool) -> None:
 @click.command("demo-logins")
 def demo_logins_command() -> None:
     """List the demo logins (示例账号) that still have their documented password."""
-    from .demo.accounts import demo_logins
+    from .demo.accounts import demo_judge_note, demo_logins
 
     found = demo_logins()
     if not found:
@@ -59,6 +60,8 @@ def demo_logins_command() -> None:
         role = account.role.label + " " * (8 - 2 * len(account.role.label))  # a Chinese character is 2 columns
         line = f"  {role}{account.username:<8}/ {account.password}"
         click.echo(f"{line}  （{user.studio.name}）" if user.studio else line)
+    if note := demo_judge_note():
+        click.echo(note)
 
 
 @click.command("import")
@@ -117,6 +120,30 @@ def create_user_command(name: str, role: str, studio_name: str, password: str) -
     except AccountError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"已创建{user.role.label}账号 {user.username}。")
+
+
+@click.command("award-export")
+@click.argument("round_id")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def award_export_command(round_id: str, path: Path) -> None:
+    """Write a round's score sheet (评分明细) and ranking (排名) as one xlsx workbook."""
+    from .awards.exports import write_workbook
+    from .awards.models import AwardRound
+    from .awards.services import AwardError
+    from .extensions import db
+
+    award_round = db.session.get(AwardRound, int(round_id)) if round_id.isdigit() else None
+    if award_round is None:
+        click.echo(f"没有编号为 {round_id} 的评选，请核对评选编号（评选管理页面的网址中 /admin/awards/ 后面的数字）。",
+                   err=True)
+        raise SystemExit(1)
+    try:
+        workbook = write_workbook(award_round, path)
+    except AwardError as error:
+        click.echo(f"不能导出：{error.description}", err=True)
+        raise SystemExit(1) from error
+    click.echo(f"已导出评选“{award_round.name}”到 {path}：评分明细 {workbook['评分明细'].max_row - 1} 行，"
+               f"排名 {workbook['排名'].max_row - 1} 项。")
 
 
 def catalogue_is_empty() -> bool:

@@ -63,8 +63,10 @@ def write_transaction() -> Iterator:
     """
     session = db.session()  # the request's Session itself, not the scoped proxy
     if session.info.get("in_write"):
-        # A service called from inside another service joins its transaction.
+        # A service called from inside another service joins its transaction; what it changed is
+        # flushed when it returns, so the caller's next query (autoflush is off) sees it.
         yield session
+        session.flush()
         return
     if session.in_transaction():
         session.rollback()

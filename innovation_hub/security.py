@@ -6,11 +6,20 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
-from flask_login import LoginManager, current_user
+from flask_login import AnonymousUserMixin, LoginManager, current_user
 
 from .extensions import db
 
+
+class Visitor(AnonymousUserMixin):
+    """A visitor who has not logged in: holds no role, so role checks read the same for everyone."""
+
+    is_admin = is_judge = is_studio = False
+    studio_id = None
+
+
 login_manager = LoginManager()
+login_manager.anonymous_user = Visitor
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "请先登录"
 login_manager.login_message_category = "warning"

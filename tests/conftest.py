@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 from flask import g
-from innovation_hub.extensions import upgrade_schema
 
 from innovation_hub import create_app
-from innovation_hub.extensions import db
+from innovation_hub.extensions import db, upgrade_schema
 
 
 @pytest.fixture

@@ -47,6 +47,7 @@ def build(award_round: AwardRound, stage: RoundState) -> dict:
             "achievement_id": entries[r.entry_id].achievement_id,
             "title": entries[r.entry_id].achievement.title,
             "studio": entries[r.entry_id].studio.name,
+            "completers": [person.name for person in entries[r.entry_id].achievement.completers],
             "judge_totals": by_number(r.judge_totals),
             "adjusted_totals": by_number(r.adjusted_totals),
             "dropped": [numbers[j] for j in r.dropped],

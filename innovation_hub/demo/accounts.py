@@ -100,6 +100,16 @@ def demo_logins() -> list[tuple[DemoAccount, User]]:
     return found
 
 
+def demo_judge_note() -> str:
+    """For demo-logins: the demo rounds' judges (评委01…) exist but have no documented password; "" if none exist."""
+    from .awards import JUDGE_COUNT, JUDGE_USERNAME
+
+    names = [JUDGE_USERNAME.format(n) for n in range(1, JUDGE_COUNT + 1)]
+    if db.session.scalars(select(User.id).where(User.username.in_(names), User.role == Role.JUDGE)).first() is None:
+        return ""
+    return f"示例评选的评委账号 {names[0]}…{names[-1]} 只用于示例数据，不能登录；评委页面请用 judge 账号查看。"
+
+
 def demo_proof_pdf(title: str) -> bytes:
     """A one-page PDF saying it is a fictional demo proof; Chinese in the viewer's built-in 宋体 (STSong-Light)."""
     lines = ["示例证明材料（虚构，仅供演示）", f"成果：{title}", "本文件由 seed-demo 生成，不是真实的证明。"]

@@ -1,8 +1,10 @@
 """seed-demo: fictional demo data in the founding report's shape, written through the catalogue services.
 
-build_plan() is pure: one random.Random(SEED) makes the same studios, achievements and patents on
-every run. seed_demo() writes the plan in one transaction with upsert_studio / upsert_achievement /
-upsert_patent, so demo data takes the production path.
+build_plan() is pure: one random.Random(SEED) makes the same studios (planned in studios.py), achievements
+and patents on every run; the demo studio's own records and the award rounds (awards.py) draw on streams of
+their own. seed_demo() writes the plan in one transaction with upsert_studio / upsert_achievement /
+upsert_patent, then the demo logins (accounts.py) and the award rounds through their services, so demo data
+takes the production path.
 """
 
 from __future__ import annotations
@@ -45,31 +47,27 @@ from ..catalogue.services import (
     AchievementData,
     PatentData,
     StudioData,
-    TitleData,
     upsert_achievement,
     upsert_patent,
     upsert_studio,
 )
 from ..database import write_transaction
-from ..models import Category, District, Level, PatentKind, RecordStatus, TitleState
+from ..models import Category, Level, PatentKind, RecordStatus
 from ..submissions.models import ProofFile
 from ..submissions.uploads import path_of
 from . import vocabulary as v
 from .accounts import DemoLogins, ReviewPlan, load_demo_accounts
-from .vocabulary import Industry
+from .awards import AwardsPlan, DemoAwards, load_demo_awards, plan_awards
+from .studios import NameMaker, PlannedStudio, apportion, level_of, plan_studios
 from .writing import Writer, patent_abstract, patent_title, wan_text
 
 SEED = 2024
 AS_OF = date(2025, 12, 31)  # the demo catalogue as it stood then: no grant date after it
 
-STUDIO_COUNT = 149
-LEVEL_COUNTS = {Level.NATIONAL: 12, Level.PROVINCIAL: 45, Level.CITY: 92}
 CATEGORY_COUNTS = {Category.INNOVATION: 392, Category.BREAKTHROUGH: 301, Category.INVENTION: 205,
                    Category.OPERATION: 133}
 KIND_COUNTS = {PatentKind.INVENTION: 79, PatentKind.UTILITY: 205, PatentKind.DESIGN: 31}
 TOTAL_VALUE = Decimal("12000.00")
-DISTRICT_WEIGHTS = {District.SHUANGTA: 34, District.LONGCHENG: 24, District.BEIPIAO: 10, District.LINGYUAN: 10,
-                    District.CHAOYANG_COUNTY: 8, District.JIANPING: 8, District.KAZUO: 6}
 # Weights by year: the studio movement grew until about 2021; the last year is not complete.
 ACHIEVEMENT_YEARS = {2015: 4, 2016: 5, 2017: 6, 2018: 7, 2019: 8, 2020: 9, 2021: 10, 2022: 10, 2023: 10,
                      2024: 10, 2025: 8}
@@ -97,6 +95,7 @@ class SeedSummary:
     value_wan: Decimal
     logins: DemoLogins | None = None
     demo_studio: str = ""
+    awards: DemoAwards | None = None
 
     def describe(self) -> str:
         levels = "、".join(f"{label} {count} 个" for label, count in self.studios_by_level.items())
@@ -114,6 +113,13 @@ class SeedSummary:
             if self.logins.queued:
                 text += (f"\n示例工作室“{self.demo_studio}”另有 {self.logins.queued} 条记录待审核、1 条已退回、"
                          "1 条草稿（不计入上面的公开数字）。")
+        if self.awards is not None:
+            if self.awards.rounds:
+                text += (f"\n示例评选：{'、'.join(f'“{name}”' for name in self.awards.rounds)}；"
+                         f"示例评委 {self.awards.judges[0]}…{self.awards.judges[-1]} 不能登录，"
+                         "评委页面请用 judge 账号查看。")
+            else:
+                text += f"\n未生成示例评选：{self.awards.skipped}。"
         return text
 
 
@@ -123,6 +129,7 @@ class DemoPlan:
     achievements: list[AchievementData]
     patents: list[PatentData]
     review: ReviewPlan  # the demo studio account's own records, besides the approved catalogue
+    awards: AwardsPlan  # the demo award rounds and their judges
 
 
 # ---------------------------------------------------------------- writing
@@ -149,11 +156,12 @@ def seed_demo(force: bool = False, progress: Progress | None = None) -> SeedSumm
             for data in patents:
                 upsert_patent(data, status=RecordStatus.APPROVED)
         logins = load_demo_accounts(plan.review)
+        awards = load_demo_awards(plan.awards, plan.review.studio_name)
         summary = _summarise(session)
     # Only once the rows are gone for good: a rolled-back --force keeps its files.
     for stored_name in removed_files:
         path_of(stored_name).unlink(missing_ok=True)
-    summary.logins, summary.demo_studio = logins, plan.review.studio_name
+    summary.logins, summary.demo_studio, summary.awards = logins, plan.review.studio_name, awards
     return summary
 
 
@@ -197,17 +205,7 @@ def _summarise(session) -> SeedSummary:
 
 # ---------------------------------------------------------------- planning
 
-
-@dataclass
-class _Studio:
-    data: StudioData
-    industry: Industry
-    short_unit: str
-    speciality: str
-    pool: list[str]  # the leader first, then the members named on records
-    first_year: int
-    achievements: list[_Achievement] = field(default_factory=list)
-    patents: list[PatentData] = field(default_factory=list)
+_Studio = PlannedStudio  # studios.py plans the studios; writing.py's annotations use this name
 
 
 @dataclass
@@ -229,8 +227,8 @@ class _Achievement:
 def build_plan(seed: int = SEED) -> DemoPlan:
     """The whole demo catalogue as service inputs; the same seed always gives the same plan."""
     rng = random.Random(seed)
-    names = _NameMaker(rng)
-    studios = _plan_studios(rng, names)
+    names = NameMaker(rng)
+    studios = plan_studios(rng, names)
     achievements = _plan_achievements(rng, studios)
     _assign_values(rng, achievements)
     patents = _plan_patents(rng, studios)
@@ -240,167 +238,19 @@ def build_plan(seed: int = SEED) -> DemoPlan:
     for studio in studios:
         studio.data.intro = writer.studio_intro(studio)
     review = _plan_review(seed, studios, achievements, patents)
-    return DemoPlan(
-        studios=[s.data for s in studios],
-        achievements=[
-            AchievementData(
-                studio_name=a.studio.data.name, title=a.title, category=a.category, year=a.year,
-                completers=a.completers, value_wan=a.value, summary=a.summary,
-            )
-            for a in achievements
-        ],
-        patents=patents,
-        review=review,
-    )
-
-
-def _apportion(total: int, weights: dict, rng: random.Random) -> list:
-    """`total` items spread over the keys in proportion to the weights (largest remainder), shuffled."""
-    whole = sum(weights.values())
-    shares = {key: total * weight / whole for key, weight in weights.items()}
-    counts = {key: int(share) for key, share in shares.items()}
-    by_remainder = sorted(weights, key=lambda key: shares[key] - counts[key], reverse=True)
-    for key in by_remainder[: total - sum(counts.values())]:
-        counts[key] += 1
-    items = [key for key, n in counts.items() for _ in range(n)]
-    rng.shuffle(items)
-    return items
-
-
-class _NameMaker:
-    """Fictional person names, unique across the demo and never a famous person's."""
-
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-        self.used: set[str] = set()
-        self.surname_weights = [len(v.SURNAMES) - i + 15 for i in range(len(v.SURNAMES))]
-
-    def make(self) -> str:
-        while True:
-            surname = self.rng.choices(v.SURNAMES, self.surname_weights)[0]
-            pool = v.GIVEN_SINGLE if self.rng.random() < 0.15 else v.GIVEN_NAMES
-            given = self.rng.choice(pool)
-            name = surname + given
-            if given[0] != surname and name not in self.used and name not in v.FAMOUS_NAMES:
-                self.used.add(name)
-                return name
-
-
-def _plan_studios(rng: random.Random, names: _NameMaker) -> list[_Studio]:
-    levels = _apportion(STUDIO_COUNT, LEVEL_COUNTS, rng)
-    industries = _apportion(STUDIO_COUNT, {i.name: i.weight for i in v.INDUSTRIES}, rng)
-    districts = _apportion(STUDIO_COUNT, DISTRICT_WEIGHTS, rng)
-    units: dict[tuple[str, District], list[list]] = {}  # (industry, district) -> [[full, short, studios]]
-    used_units: set[str] = set()
-    used_names: set[str] = set()
-    doc_numbers: dict[tuple[Level, int], str] = {}
-    studios = []
-    for level, industry_name, district in zip(levels, industries, districts, strict=True):
-        industry = v.INDUSTRY_BY_NAME[industry_name]
-        here = [u for u in units.get((industry_name, district), []) if u[2] < 3]
-        if here and rng.random() < 0.3:
-            unit = rng.choice(here)
-        else:
-            unit = _new_unit(rng, industry, district, used_units)
-            units.setdefault((industry_name, district), []).append(unit)
-        unit[2] += 1
-        leader = names.make()
-        pool_size = {Level.NATIONAL: (8, 12), Level.PROVINCIAL: (6, 10), Level.CITY: (4, 8)}[level]
-        pool = [leader] + [names.make() for _ in range(rng.randint(*pool_size))]
-        honours = _honours(rng, level)
-        titles = _titles(rng, level, doc_numbers)
-        name, speciality = _studio_name(rng, leader, honours, unit[1], industry, used_names)
-        members = len(pool) + rng.randint(*{Level.NATIONAL: (15, 45), Level.PROVINCIAL: (8, 25),
-                                            Level.CITY: (3, 15)}[level])
-        data = StudioData(
-            name=name, host_unit=unit[0], industry=industry.name, district=district, leader_name=leader,
-            leader_honours=honours, titles=titles, members=members,
+    records = [
+        AchievementData(
+            studio_name=a.studio.data.name, title=a.title, category=a.category, year=a.year,
+            completers=a.completers, value_wan=a.value, summary=a.summary,
         )
-        studios.append(_Studio(data, industry, unit[1], speciality, pool, min(t.year for t in titles)))
-    return studios
-
-
-def _new_unit(rng: random.Random, industry: Industry, district: District, used: set[str]) -> list:
-    while True:
-        local = v.DISTRICT_BRANDS.get(district.label, ())
-        brand = rng.choice(local) if local and rng.random() < 0.2 else rng.choice(v.BRANDS)
-        stem, _, short_stem = rng.choice(industry.stems).partition("|")
-        suffix = rng.choice(v.COMPANY_SUFFIXES)
-        if stem.endswith("集团") and suffix.startswith("集团"):
-            suffix = suffix.removeprefix("集团")
-        short = brand + (short_stem or stem)
-        if short not in used:  # two units must differ by more than 有限公司 / 有限责任公司
-            used.add(short)
-            return [f"{brand}{stem}{suffix}", short, 0]
-
-
-def _honours(rng: random.Random, level: Level) -> list[tuple[str, int]]:
-    """The leader's honours, city before province before nation; about one leader in four has none."""
-    chances = {Level.NATIONAL: (0.3, 0.45, 0.65), Level.PROVINCIAL: (0.4, 0.55, 0.2),
-               Level.CITY: (0.55, 0.15, 0.03)}[level]
-    titles = [rng.choice(pool) for pool, chance in zip(
-        (v.HONOURS_CITY, v.HONOURS_PROVINCIAL, v.HONOURS_NATIONAL), chances, strict=True) if rng.random() < chance]
-    for _ in range(50):
-        years = [_honour_year(rng, title) for title in titles]
-        if years == sorted(years):
-            break
-    return list(zip(titles, years, strict=True))
-
-
-def _honour_year(rng: random.Random, title: str) -> int:
-    if title == "全国劳动模范":
-        return rng.choice((2010, 2015, 2020))  # conferred every five years
-    if title == "省劳动模范":
-        return rng.choice((2009, 2014, 2019, 2024))
-    if title == "朝阳工匠":
-        return rng.randint(2017, 2024)
-    return rng.randint(2008, 2024)
-
-
-def _titles(rng: random.Random, level: Level, doc_numbers: dict) -> list[TitleData]:
-    """A title history ending at `level`: usually 市级 first, a higher level some years later."""
-    ladder = [Level.CITY, Level.PROVINCIAL, Level.NATIONAL]
-    top = ladder.index(level)
-    start = top if rng.random() < 0.25 else (0 if rng.random() < 0.7 else max(top - 1, 0))
-    year = rng.randint(2010, 2024 - 3 * (top - start))
-    titles = []
-    for step in ladder[start: top + 1]:
-        titles.append(_title(rng, step, year, doc_numbers))
-        year = min(year + rng.randint(2, 4), 2024)
-    # A few studios lost a higher title again (撤销) in a later review.
-    if top < 2 and rng.random() < 0.05 and year <= 2024:
-        titles.append(_title(rng, ladder[top + 1], year, doc_numbers, TitleState.REVOKED))
-    return titles
-
-
-def _title(rng, level: Level, year: int, doc_numbers: dict, state=TitleState.VALID) -> TitleData:
-    # One document names a whole batch of studios: one 文号 per level and year.
-    doc = doc_numbers.setdefault(
-        (level, year), f"{v.DOC_PREFIXES[level.label]}〔{year}〕{rng.randint(3, 68)}号"
-    )
-    return TitleData(level=level, year=year, conferred_by=v.CONFERRING_BODIES[level.label], doc_number=doc,
-                     state=state)
-
-
-def _studio_name(rng, leader: str, honours, short_unit: str, industry: Industry, used: set[str]):
-    """(name, speciality): named after the leader (劳模/工匠 when an honour says so) or the unit's speciality."""
-    held = {title for title, _ in honours}
-    specialities = list(industry.specialities)
-    rng.shuffle(specialities)
-    # No "凌源农机农机装配…": skip a speciality that repeats the unit's short name.
-    candidates = [(f"{short_unit}{speciality}创新工作室", speciality) for speciality in specialities
-                  if speciality[:2] not in short_unit]
-    if held & set(v.MODEL_WORKER_HONOURS):
-        by_leader = [f"{leader}劳模创新工作室"] * 8
-    elif held & set(v.CRAFTSMAN_HONOURS):
-        by_leader = [f"{leader}工匠创新工作室"] * 8
-    else:
-        by_leader = [f"{leader}创新工作室"] * 2
-    candidates += [(name, specialities[0]) for name in by_leader]
-    rng.shuffle(candidates)
-    name, speciality = next((c for c in candidates if c[0] not in used), (f"{leader}技能创新工作室", specialities[0]))
-    used.add(name)
-    return name, speciality
+        for a in achievements
+    ]
+    # The judges' and objectors' names: their own stream, unique among the catalogue's people.
+    more_names = NameMaker(random.Random(seed + 3))
+    more_names.used = set(names.used)
+    studio_data = [s.data for s in studios]
+    awards = plan_awards(seed, AS_OF.year, studio_data, records, review.studio_name, more_names.make)
+    return DemoPlan(studios=studio_data, achievements=records, patents=patents, review=review, awards=awards)
 
 
 def _plan_achievements(rng: random.Random, studios: list[_Studio]) -> list[_Achievement]:
@@ -408,10 +258,10 @@ def _plan_achievements(rng: random.Random, studios: list[_Studio]) -> list[_Achi
     # Every studio has a few; bigger (higher-level) studios have many more.
     counts = [3] * len(studios)
     factor = {Level.NATIONAL: 3.5, Level.PROVINCIAL: 1.8, Level.CITY: 1.0}
-    weights = [factor[_level(s)] * rng.uniform(0.4, 1.6) for s in studios]
+    weights = [factor[level_of(s)] * rng.uniform(0.4, 1.6) for s in studios]
     for index in rng.choices(range(len(studios)), weights, k=total - sum(counts)):
         counts[index] += 1
-    categories = _apportion(total, CATEGORY_COUNTS, rng)
+    categories = apportion(total, CATEGORY_COUNTS, rng)
     used: set[str] = set()
     achievements = []
     for studio, n in zip(studios, counts, strict=True):
@@ -420,11 +270,6 @@ def _plan_achievements(rng: random.Random, studios: list[_Studio]) -> list[_Achi
             studio.achievements.append(achievement)
             achievements.append(achievement)
     return achievements
-
-
-def _level(studio: _Studio) -> Level:
-    valid = [t for t in studio.data.titles if t.state is TitleState.VALID]
-    return max(valid, key=lambda t: t.level.rank).level
 
 
 def _achievement(rng: random.Random, studio: _Studio, category: Category, used: set[str]) -> _Achievement:
@@ -519,8 +364,8 @@ def _round_like_a_report(amount: float) -> Decimal:
 
 def _plan_patents(rng: random.Random, studios: list[_Studio]) -> list[PatentData]:
     total = sum(KIND_COUNTS.values())
-    kinds = _apportion(total, KIND_COUNTS, rng)
-    weights = [len(s.achievements) * (1.5 if _level(s) is not Level.CITY else 1.0) * rng.uniform(0, 1.5)
+    kinds = apportion(total, KIND_COUNTS, rng)
+    weights = [len(s.achievements) * (1.5 if level_of(s) is not Level.CITY else 1.0) * rng.uniform(0, 1.5)
                for s in studios]
     owners = rng.choices(studios, weights, k=total)
     used_numbers: set[str] = set()
@@ -591,7 +436,7 @@ def _plan_review(seed: int, studios: list[_Studio], achievements: list[_Achievem
     provincial (省级) one with the most records, so its account has plenty to show.
     """
     rng = random.Random(seed + 1)
-    studio = max((s for s in studios if _level(s) is Level.PROVINCIAL),
+    studio = max((s for s in studios if level_of(s) is Level.PROVINCIAL),
                  key=lambda s: len(s.achievements) + len(s.patents))
     used = {a.title for a in achievements}
     writer = Writer(rng)

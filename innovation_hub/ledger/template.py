@@ -10,8 +10,6 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from openpyxl.utils.datetime import from_excel
-
 from ..catalogue import patent_numbers
 from ..models import Category, District, Level, PatentKind, TitleState
 
@@ -154,6 +152,8 @@ def _to_date(value: Any, raw: str) -> date | None:
         if 19000101 <= number <= 29991231:  # 20210305 typed as a number
             parts: tuple[str, ...] = (str(number)[:4], str(number)[4:6], str(number)[6:])
         elif 1 <= number <= 2958465:  # a date cell that lost its date format: Excel's day count
+            from openpyxl.utils.datetime import from_excel  # openpyxl only when a ledger is read
+
             return from_excel(number).date()
         else:
             return None

@@ -280,7 +280,9 @@ def file_download(file_id: int):
     path = path_of(proof.stored_name)
     if not path.is_file():
         abort(404)
-    response = send_file(path, mimetype=proof.content_type, download_name=_download_name(proof),
+    # A judge gets a neutral name: a file's own name can name its studio, which a blind round hides.
+    name = f"证明材料-{proof.id}{EXTENSIONS[proof.content_type]}" if current_user.is_judge else _download_name(proof)
+    response = send_file(path, mimetype=proof.content_type, download_name=name,
                          as_attachment=False, max_age=0)
     # Served exactly as what the content check found, and never run as a page of this site.
     response.headers["X-Content-Type-Options"] = "nosniff"

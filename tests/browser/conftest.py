@@ -30,10 +30,9 @@ def _require_chromium():
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The site on the demo data, served from a thread on a free loopback port."""
-    from innovation_hub.extensions import upgrade_schema
-    from innovation_hub.demo.seed import seed_demo
-
     from innovation_hub import create_app
+    from innovation_hub.demo.seed import seed_demo
+    from innovation_hub.extensions import upgrade_schema
 
     instance = tmp_path_factory.mktemp("browser-instance")
     previous = os.environ.get("INNOVATION_HUB_INSTANCE")

@@ -203,7 +203,8 @@ def test_cli_refuses_then_force_replaces_the_catalogue(app, runner):
     assert (_count(Studio), _approved(Achievement), _approved(Patent)) == (149, 1031, 315)
     assert db.session.scalar(select(Studio).where(Studio.name == "旧的工作室")) is None
     assert _approved_value() == Decimal("12000.00")
-    assert set(db.session.scalars(select(User.username))) == {"admin", "judge", "studio"}
+    judges = {f"评委{n:02d}" for n in range(1, 8)}  # the demo award rounds' judges (no password anyone knows)
+    assert set(db.session.scalars(select(User.username))) == {"admin", "judge", "studio", *judges}
     assert db.session.scalar(select(func.count()).select_from(LoginAttempt)) == 0
     assert db.session.scalar(select(func.count()).select_from(ProofFile)) == 1  # the demo's own
     assert not proof_path.exists()

@@ -8,12 +8,11 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from innovation_hub.extensions import upgrade_schema
 from openpyxl import Workbook, load_workbook
 
 from innovation_hub import create_app
 from innovation_hub.catalogue import patent_numbers
-from innovation_hub.extensions import db
+from innovation_hub.extensions import db, upgrade_schema
 from innovation_hub.models import PatentKind
 
 STUDIO_HEADERS = ["名称", "级别", "领办人", "领办人荣誉", "依托单位", "行业", "所在地区", "命名年份", "成员人数",

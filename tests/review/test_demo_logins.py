@@ -27,8 +27,9 @@ def test_seed_demo_creates_the_logins_and_a_queue(app, runner):
     assert "示例账号：admin、judge、studio" in result.output
 
     users = {u.username: u for u in db.session.execute(select(User)).scalars()}
+    judges = {f"评委{n:02d}": Role.JUDGE for n in range(1, 8)}  # the demo award rounds' other judges
     assert {name: u.role for name, u in users.items()} == {"admin": Role.ADMIN, "judge": Role.JUDGE,
-                                                           "studio": Role.STUDIO}
+                                                           "studio": Role.STUDIO, **judges}
     studio = users["studio"].studio
     assert studio.level is Level.PROVINCIAL
     approved = db.session.scalar(select(func.count()).select_from(Achievement).where(

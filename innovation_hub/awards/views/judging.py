@@ -1,16 +1,196 @@
-"""The judge's pages (评审): assigned entries, the score form, conflicts (回避)."""
+"""The judge's pages (评审): assigned entries, the score form, conflicts (回避).
+
+Every entry route finds the entry through the judge's own assignment and answers 404 when there is none, when
+the judge declared or was given a conflict on it, or when it is an entry of the judge's own studio or host unit:
+a judge never learns what such an entry is. State changes go through awards.judging and awards.assignment.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup, escape
+from sqlalchemy import func, select
 
 from ...accounts.models import Role
+from ...extensions import db
+from ...models import local_time, utcnow
 from ...security import roles_required
+from .. import assignment as assigning
+from .. import judging, queries
+from ..conflicts import standing_conflict
+from ..forms.judging import ConflictForm, points_text, score_form
+from ..models import Assignment, AwardRound, NominationState, RoundJudge, RoundState
+from ..services import AwardError
 
 bp = Blueprint("judging", __name__, url_prefix="/judge")
+
+S = RoundState
+HIDDEN = "〔已隐去〕"  # what stands for a studio, unit or person named in a blind round's summary
+
+
+@bp.context_processor
+def award_helpers():
+    return {"RoundState": RoundState, "points_text": points_text, "today": local_time(utcnow()).date()}
+
+
+# ------------------------------------------------------------------ loading, with the conflict rules
+
+
+def _rounds_of_judge() -> list[AwardRound]:
+    """The rounds the judge sits on: those being scored first, then the newest."""
+    rounds = db.session.scalars(select(AwardRound).join(RoundJudge, RoundJudge.round_id == AwardRound.id)
+                                .where(RoundJudge.user_id == current_user.id).order_by(AwardRound.id.desc()))
+    return sorted(rounds, key=lambda r: r.state is not S.SCORING)
+
+
+def _round_or_404(round_id: int) -> AwardRound:
+    award_round = db.get_or_404(AwardRound, round_id)
+    if not any(j.user_id == current_user.id for j in award_round.judges):
+        abort(404)
+    return award_round
+
+
+def _assignment_or_404(nomination_id: int) -> Assignment:
+    """The judge's own assignment of this entry; 404 for a conflict of any kind or an entry not given to it."""
+    a = db.session.scalars(select(Assignment).where(
+        Assignment.nomination_id == nomination_id, Assignment.judge_id == current_user.id)).first()
+    if a is None or a.conflict or a.nomination.state is not NominationState.QUALIFIED \
+            or standing_conflict(current_user, a.nomination.studio) is not None:
+        abort(404)
+    return a
+
+
+def _declared_conflicts(award_round: AwardRound) -> int:
+    return db.session.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.round_id == award_round.id, Assignment.judge_id == current_user.id, Assignment.conflict.is_(True)))
+
+
+# ------------------------------------------------------------------ what the pages show
+
+
+def _progress(entries: list[queries.JudgeEntry]) -> dict:
+    submitted = sum(e.submitted for e in entries)
+    drafts = sum(1 for e in entries if not e.submitted and e.scored)
+    return {"total": len(entries), "submitted": submitted, "drafts": drafts,
+            "untouched": len(entries) - submitted - drafts}
+
+
+def _weighted(criteria, values: dict[int, str]) -> tuple[str, str, int]:
+    """(weighted total of the readable in-range values, full marks, criteria scored), as the page's JS computes it."""
+    total, scored = Decimal(0), 0
+    for c in criteria:
+        try:
+            points = Decimal((values.get(c.id) or "").strip())
+        except InvalidOperation:
+            continue
+        if points.is_finite() and 0 <= points <= c.max_points:
+            total += c.weight * points
+            scored += 1
+    full = sum((c.weight * c.max_points for c in criteria), Decimal(0))
+    return points_text(total.quantize(Decimal("0.01"))), points_text(full.quantize(Decimal("0.01"))), scored
+
+
+def _redact(text: str, a: Assignment) -> Markup:
+    """A blind round's summary with the studio, its host unit, leader and completers blacked out."""
+    achievement, studio = a.nomination.achievement, a.nomination.studio
+    names = {studio.name, studio.host_unit, *(p.name for p in achievement.completers)}
+    if studio.leader is not None:
+        names.add(studio.leader.name)
+    names = sorted((n.strip() for n in names if n and len(n.strip()) >= 2), key=len, reverse=True)
+    if not names:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(n) for n in names))
+    return escape(pattern.sub(HIDDEN, text))
+
+
+def _entry_page(a: Assignment, form=None, conflict_form=None, error: str = "", typed=(), status: int = 200):
+    award_round, achievement = a.round, a.nomination.achievement
+    saved = {s.criterion_id: s.points for s in a.scores}
+    form = form or score_form(award_round.criteria, saved)
+    shown = {c.id: f.data or "" for c, f in form.criterion_fields()}
+    if a.is_submitted:
+        shown = {cid: points_text(p) for cid, p in saved.items()}
+    total, full, scored = _weighted(award_round.criteria, shown)
+    files = sorted(achievement.proof_files, key=lambda f: (f.created_at, f.id))
+    return render_template(
+        "awards/judge/entry.html", a=a, round=award_round, achievement=achievement, form=form,
+        conflict_form=conflict_form or ConflictForm(formdata=None), saved=saved, files=files, error=error,
+        typed=typed, total=total, full=full, scored=scored, blind=award_round.blind,
+        summary=_redact(achievement.summary or "", a) if award_round.blind else achievement.summary,
+        can_score=award_round.state is S.SCORING and not a.is_submitted,
+        can_declare=award_round.state in assigning.ASSIGNING and not a.is_submitted,
+    ), status
+
+
+# ------------------------------------------------------------------ routes
 
 
 @bp.get("/")
 @roles_required(Role.JUDGE)
 def home():
-    return render_template("awards/judge/home.html")
+    rounds = []
+    for award_round in _rounds_of_judge():
+        entries = queries.judge_assignments(current_user, award_round)
+        rounds.append((award_round, _progress(entries)))
+    return render_template("awards/judge/home.html", rounds=rounds)
+
+
+@bp.get("/rounds/<int:round_id>")
+@roles_required(Role.JUDGE)
+def round_entries(round_id: int):
+    award_round = _round_or_404(round_id)
+    entries = queries.judge_assignments(current_user, award_round)
+    number = next(j.number for j in award_round.judges if j.user_id == current_user.id)
+    return render_template("awards/judge/round.html", round=award_round, entries=entries,
+                           progress=_progress(entries), number=number,
+                           conflicts=_declared_conflicts(award_round))
+
+
+@bp.get("/entries/<int:nomination_id>")
+@roles_required(Role.JUDGE)
+def entry(nomination_id: int):
+    return _entry_page(_assignment_or_404(nomination_id))
+
+
+@bp.post("/entries/<int:nomination_id>/scores")
+@roles_required(Role.JUDGE)
+def score(nomination_id: int):
+    a = _assignment_or_404(nomination_id)
+    form = score_form(a.round.criteria, formdata=request.form)
+    if not form.validate_on_submit():
+        return _entry_page(a, form, error="；".join(e for errors in form.errors.values() for e in errors), status=400)
+    submit = bool(form.submit_scores.data)
+    if not submit and not form.save_draft.data:
+        return _entry_page(a, form, error="请点击“保存草稿”或“提交评分”", status=400)
+    try:
+        judging.save_scores(current_user, a, form.points(request.form), submit=submit)
+    except AwardError as refused:
+        db.session.expire_all()  # what the refused call changed in memory was rolled back: show what is stored
+        locked = a.is_submitted or a.round.state is not S.SCORING  # the form is not shown: list what was typed
+        return _entry_page(a, form, error=refused.description, typed=form.typed() if locked else (), status=400)
+    if submit:
+        flash(f"《{a.nomination.title}》的评分已提交并锁定。", "success")
+    else:
+        flash(f"已保存《{a.nomination.title}》的评分草稿；全部指标打分后请点击“提交评分”。", "success")
+    return redirect(url_for(".entry", nomination_id=nomination_id))
+
+
+@bp.post("/entries/<int:nomination_id>/conflict")
+@roles_required(Role.JUDGE)
+def declare_conflict(nomination_id: int):
+    a = _assignment_or_404(nomination_id)
+    conflict_form = ConflictForm(formdata=request.form)
+    if not conflict_form.validate_on_submit():
+        return _entry_page(a, conflict_form=conflict_form, status=400)
+    try:
+        assigning.declare_conflict(current_user, a, conflict_form.reason.data)
+    except AwardError as refused:
+        db.session.expire_all()
+        conflict_form.reason.errors = [refused.description]
+        return _entry_page(a, conflict_form=conflict_form, status=400)
+    flash(f"已对《{a.nomination.title}》申报回避，该成果已从您的评审列表中移除，管理员将重新分配评委。", "success")
+    return redirect(url_for(".round_entries", round_id=a.round_id))
