@@ -1,11 +1,12 @@
 """Recompute an award round's ranking from its exported score sheet, without the site's code.
 
-    python scripts/recompute_awards.py SCORES.xlsx RESULTS.json [--votes VOTES.json]
+    python scripts/recompute_awards.py SCORES.xlsx RESULTS.json
 
 SCORES.xlsx is what `flask --app innovation_hub award-export ROUND_ID SCORES.xlsx` writes (sheet
 评分明细); RESULTS.json is GET /api/v1/awards/<round_id>/results, read only for the round's published
-method (trimmed mean, normalisation, quota, vote weight). Prints the recomputed ranking as JSON and
-exits 1 when it differs from RESULTS.json (rank, 优秀, or a figure by more than 0.01).
+method (trimmed mean, normalisation, vote weight), its quota and, when it has a public vote, the vote
+counts (they are not in the score sheet). Prints the recomputed ranking as JSON and exits 1 when it
+differs from RESULTS.json (rank, 优秀, or a figure by more than 0.01).
 
 Written from DESIGN.md's rules alone (it imports only openpyxl), so it checks the site's arithmetic
 instead of repeating it.
@@ -70,13 +71,13 @@ def normalised(totals: dict[int, dict[str, float]]) -> dict[int, dict[str, float
     return out
 
 
-def recompute(rows: list[dict], method: dict, votes: dict[int, int]) -> list[dict]:
+def recompute(rows: list[dict], method: dict, quota: int, votes: dict[int, int]) -> list[dict]:
     raw, criteria = judge_totals(rows)
     full_marks = sum(mx * w for mx, w in criteria.values())
     heaviest = max(criteria, key=lambda c: round(criteria[c][0] * criteria[c][1], 6))
     adjusted = normalised(raw) if method.get("normalise") else raw
     top_votes = max(votes.values(), default=0)
-    w = method.get("vote_weight")
+    w = method.get("vote_weight") if method.get("public_vote") else None
     entries = []
     for entry, by_judge in adjusted.items():
         values = sorted(by_judge.values())
@@ -92,9 +93,10 @@ def recompute(rows: list[dict], method: dict, votes: dict[int, int]) -> list[dic
         entries.append({"id": entry, "aggregate": aggregate, "final": final,
                         "key": (round(final, 6), round(sum(raw[entry].values()), 6), round(heavy, 6))})
     entries.sort(key=lambda e: e["key"], reverse=True)
-    for i, e in enumerate(entries):
+    for i, e in enumerate(entries):  # equal on all three keys: a shared rank (1, 2, 2, 4)
         e["rank"] = entries[i - 1]["rank"] if i and e["key"] == entries[i - 1]["key"] else i + 1
-        e["excellent"] = e["rank"] <= int(method["quota"])
+        e["excellent"] = e["rank"] <= quota
+    for e in entries:
         del e["key"]
     return entries
 
@@ -122,15 +124,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("scores")
     parser.add_argument("results")
-    parser.add_argument("--votes", help="JSON {成果ID: 票数} when the round has a public vote")
     args = parser.parse_args()
     with open(args.results, encoding="utf-8") as f:
         published = json.load(f)
-    votes = {}
-    if args.votes:
-        with open(args.votes, encoding="utf-8") as f:
-            votes = {int(k): int(v) for k, v in json.load(f).items()}
-    mine = recompute(read_sheet(args.scores), published["method"], votes)
+    votes = {int(e["id"]): int(e.get("votes") or 0) for e in published["entries"]}
+    mine = recompute(read_sheet(args.scores), published["method"], int(published["round"]["quota"]), votes)
     print(json.dumps(mine, ensure_ascii=False, indent=1))
     problems = differences(mine, published["entries"])
     for line in problems:
