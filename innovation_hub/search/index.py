@@ -279,6 +279,9 @@ def drain_outbox() -> int:
             except LockError:
                 log.info("search index busy: leaving jobs to the process that holds the lock")
                 break
+            # A fresh snapshot now that the lock is ours: the one the loop's check began may predate
+            # a change another writer has since indexed, and re-applying it from there would undo it.
+            db.session.rollback()
             jobs = _pending_jobs(BATCH)
             if any(kind == "all" for _, kind, _ in jobs):
                 writer.cancel()

@@ -160,9 +160,10 @@ def _term_parts(index, searcher, term: str) -> dict[str, set[int]]:
     words = list(dict.fromkeys(analysis.words(term)))
     if words:
         in_title = [_docs(searcher, "title", w) for w in words]
-        in_studio = [_docs(searcher, "studio", w) for w in words]
+        in_host_unit = [_docs(searcher, "studio", w) for w in words]  # only studios' documents have it
         parts["title"] = set.intersection(*in_title)
-        parts["studio"] = set.intersection(*(t | s for t, s in zip(in_title, in_studio, strict=True))) - parts["title"]
+        parts["studio"] = _records_of_studios(index, searcher, set.intersection(
+            *(t | s for t, s in zip(in_title, in_host_unit, strict=True)))) - parts["title"]
     grams = list(dict.fromkeys(analysis.grams(term)))
     needle = analysis.run_text(term).encode()
     for field_name, runs in (("title_grams", "title_runs"), ("body_grams", "body_runs")):
@@ -179,6 +180,14 @@ def _term_parts(index, searcher, term: str) -> dict[str, set[int]]:
     if number:
         parts["number"] = _docs(searcher, "number", number)
     return parts
+
+
+def _records_of_studios(index, searcher, docs: set[int]) -> set[int]:
+    """The documents (studios and their records) of the studios among `docs` (by name or host unit)."""
+    types = index.column(searcher, "type")
+    studio_ids = index.column(searcher, "studio_id")
+    wanted = {studio_ids[d] for d in docs if types[d] == "studio"}
+    return {d for d, studio in enumerate(studio_ids) if studio in wanted} if wanted else set()
 
 
 def _matches(parts: dict[str, set[int]]) -> set[int]:

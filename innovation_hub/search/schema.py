@@ -7,7 +7,7 @@ from whoosh.formats import Existence
 from .analysis import GramAnalyzer, NameAnalyzer, WordAnalyzer
 
 # Bump when build_schema() changes: an index built under another version is rebuilt, not read.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # similar() ranks by Whoosh's BM25 over the title fields.
 TITLE_BOOST = 3.0
@@ -58,5 +58,7 @@ def build_schema() -> Schema:
         newest=COLUMN(NumericColumn("q", default=0)),
         # Field lengths in characters, for the ranking's length normalisation (queries.py).
         title_len=COLUMN(NumericColumn("I", default=0)),
+        # The record's studio (a studio's own id): a studio found by name or host unit brings its records.
+        studio_id=COLUMN(NumericColumn("I", default=0)),
         body_len=COLUMN(NumericColumn("I", default=0)),
     )
