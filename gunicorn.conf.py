@@ -6,6 +6,18 @@ preload_app = True
 accesslog = "-"
 
 
+def when_ready(server):
+    """In the master, after the app is loaded and before any worker forks: read the search index's
+    columns once, so that no worker's first search pays for them."""
+    from innovation_hub import search
+    from innovation_hub.extensions import db
+    from wsgi import app
+
+    with app.app_context():
+        search.preload()
+        db.session.remove()
+
+
 def post_fork(server, worker):
     """Each worker opens its own database connections; none are shared across the fork."""
     from innovation_hub.extensions import db

@@ -58,6 +58,8 @@ def _instance_secret_key(instance: Path) -> str:
 
 def register_models() -> None:
     """Import every feature's models, so relationships resolve and migrations see every table."""
+    from sqlalchemy.orm import configure_mappers
+
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .awards import models as _awards  # noqa: F401
@@ -65,6 +67,10 @@ def register_models() -> None:
     from .catalogue import versioning as _versioning  # noqa: F401
     from .search import models as _search  # noqa: F401
     from .submissions import models as _submissions  # noqa: F401
+
+    # Now, not at the first query: with gunicorn's preload that is once in the master instead of
+    # 0.18 s in the first request of every worker.
+    configure_mappers()
 
 
 def register_extensions(app: Flask) -> None:

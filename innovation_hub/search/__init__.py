@@ -7,6 +7,7 @@ The rest of the site calls only what this package exports:
 - highlight(text, terms), snippet(text, terms)   escaped HTML with <mark>
 - drain_outbox() -> int                  apply pending index jobs (after commits, at start)
 - rebuild(progress=None) -> int          rebuild the index from the database and swap it in
+- preload()                              read what every search needs once, before gunicorn forks
 
 Changes reach the index through the outbox (outbox.py): a job row is written in the same
 transaction as the change and drained after commit. Whoosh and jieba live behind this seam,
@@ -24,7 +25,7 @@ from .index import drain_outbox, index_exists, rebuild
 from .queries import RECORD_TYPES, Hit, QueryError, SearchQuery, SearchResults, search, similar
 
 __all__ = ["RECORD_TYPES", "Hit", "QueryError", "SearchQuery", "SearchResults", "drain_outbox", "highlight",
-           "index_exists", "init_app", "rebuild", "search", "similar", "snippet"]
+           "index_exists", "init_app", "preload", "rebuild", "search", "similar", "snippet"]
 
 
 def init_app(app: Flask) -> None:
@@ -42,3 +43,13 @@ def _drain_if_jobs_written() -> None:
 
     if db.session().info.pop(PENDING, False):
         drain_outbox()
+
+
+def preload() -> None:
+    """In gunicorn's master (preload_app): the per-document columns of the live index, read once for
+    every worker. Nothing stays open; a site without an index yet is left alone."""
+    from .index import current_index
+    from .queries import COLUMNS
+
+    if index_exists():
+        current_index().preload_columns(COLUMNS)

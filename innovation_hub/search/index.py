@@ -153,6 +153,20 @@ class SearchIndex:
                     del self._segment_columns[gone]
             return values
 
+    def preload_columns(self, fields: tuple[str, ...]) -> None:
+        """Read `fields` of every live segment, then close the index again.
+
+        Called in gunicorn's master before it forks: each worker finds the columns read (0.06–0.09 s
+        at 100k records) and opens its own searcher, for open files must not be shared across a fork.
+        """
+        searcher = self.searcher()
+        for field_name in fields:
+            self.column(searcher, field_name)
+        with self._lock:
+            searcher.close()
+            self._searcher = self._ix = self._dir = None
+            self._columns, self._column_readers = {}, {}
+
     def column_reader(self, searcher, field_name: str):
         """Random access to a column of `searcher` (values read on demand, not all at once)."""
         with self._lock:

@@ -27,6 +27,7 @@ MAX_TERMS = 12
 MAX_PAGE = 500
 RECORD_TYPES = {"achievement": "成果", "patent": "专利", "studio": "工作室"}
 FACETS = ("type", "category", "kind", "level", "industry", "district", "year")
+COLUMNS = (*FACETS, "newest", "title_len", "body_len", "studio_id")  # every per-document column search() reads
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
