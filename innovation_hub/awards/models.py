@@ -6,30 +6,12 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
-from ..catalogue.models import enum_column
+from ..catalogue.models import Hundredths, enum_column
 from ..extensions import db
 from ..models import LabelledEnum, TimestampMixin, utcnow
-
-
-class Hundredths(TypeDecorator):
-    """A decimal with two places stored as an integer count of 0.01: exact sums, and no Numeric-on-SQLite warning."""
-
-    impl = Integer
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        return int((Decimal(value) * 100).to_integral_value())
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
 class RoundState(LabelledEnum):

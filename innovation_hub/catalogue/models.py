@@ -30,8 +30,9 @@ def enum_column(enum_cls):
     )
 
 
-class WanAmount(TypeDecorator):
-    """An amount in 万元, stored as an integer count of 0.01 万元 so SUM() is exact everywhere."""
+class Hundredths(TypeDecorator):
+    """A decimal with two places stored as an integer count of 0.01: SUM() is exact everywhere, and SQLite
+    needs no Numeric (which warns). 万元 amounts here; points and weights in awards."""
 
     impl = Integer
     cache_ok = True
@@ -202,7 +203,7 @@ class Achievement(SubmittedRecord, TimestampMixin, db.Model):
     title: Mapped[str] = mapped_column(String(200))
     category: Mapped[Category] = mapped_column(enum_column(Category), index=True)
     year: Mapped[int]
-    value_wan: Mapped[Decimal | None] = mapped_column(WanAmount)
+    value_wan: Mapped[Decimal | None] = mapped_column(Hundredths)
     summary: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[RecordStatus] = mapped_column(enum_column(RecordStatus), default=RecordStatus.DRAFT)
     return_reason: Mapped[str] = mapped_column(Text, default="")
