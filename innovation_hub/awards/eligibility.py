@@ -21,13 +21,19 @@ def _nomination(award_round: AwardRound, achievement: Achievement) -> Nomination
         Nomination.round_id == award_round.id, Nomination.achievement_id == achievement.id)).first()
 
 
+def earlier_excellence(award_round: AwardRound, achievement_ids: list[int]) -> dict[int, str]:
+    """achievement id → the name of an earlier round in which it was 优秀 (it holds a certificate)."""
+    if not achievement_ids:
+        return {}
+    return dict(db.session.execute(
+        select(Nomination.achievement_id, AwardRound.name).join(Certificate, Certificate.nomination_id == Nomination.id)
+        .join(AwardRound, Certificate.round_id == AwardRound.id)
+        .where(Nomination.achievement_id.in_(achievement_ids), AwardRound.id != award_round.id,
+               AwardRound.state == RoundState.FINAL)).all())
+
+
 def _earlier_excellence(award_round: AwardRound, achievement: Achievement) -> str | None:
-    """The name of an earlier round in which this achievement was 优秀 (it holds a certificate), if any."""
-    return db.session.scalar(
-        select(AwardRound.name).join(Certificate, Certificate.round_id == AwardRound.id)
-        .join(Nomination, Certificate.nomination_id == Nomination.id)
-        .where(Nomination.achievement_id == achievement.id, AwardRound.id != award_round.id,
-               AwardRound.state == RoundState.FINAL).limit(1))
+    return earlier_excellence(award_round, [achievement.id]).get(achievement.id)
 
 
 def studio_nomination_count(award_round: AwardRound, studio_id: int) -> int:

@@ -10,6 +10,7 @@ import secrets
 
 from sqlalchemy.orm import joinedload
 
+from ..catalogue.models import Achievement
 from ..extensions import db
 from ..models import utcnow
 from . import queries
@@ -23,7 +24,8 @@ def build(award_round: AwardRound, stage: RoundState) -> dict:
     entries = {n.id: n for n in db.session.scalars(
         db.select(Nomination).where(Nomination.round_id == award_round.id,
                                     Nomination.state == NominationState.QUALIFIED)
-        .options(joinedload(Nomination.achievement), joinedload(Nomination.studio)))}
+        .options(joinedload(Nomination.achievement).selectinload(Achievement.completer_links),
+                 joinedload(Nomination.studio)))}
 
     def by_number(per_judge: dict[int, float]) -> dict[str, float]:
         return {str(numbers[j]): total for j, total in sorted(per_judge.items(), key=lambda kv: numbers[kv[0]])}

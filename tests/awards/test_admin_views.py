@@ -495,3 +495,21 @@ def test_criterion_records_are_untouched_by_a_refused_edit(app, client):
     assert response.status_code == 400 and "不能修改评分指标" in page(response)
     assert (fresh(criterion).name, fresh(criterion).max_points) == ("先进性", 20)
     assert isinstance(fresh(criterion), Criterion)
+
+
+def test_round_pages_use_a_constant_number_of_statements(app, client, count_sql):
+    """No N+1: a round of 6 entries and one of 12 are read with the same number of statements."""
+    small, large = helpers.build(entries=6, studios=3), helpers.build(entries=12, studios=6)
+    helpers.score_all(small)
+    helpers.score_all(large)
+    signed_in(client, small.admin)
+
+    def statements(stage) -> dict[str, int]:
+        counts = {}
+        for part in ("nominations", "assignments", "progress", "ranking"):
+            with count_sql() as counter:
+                assert client.get(f"/admin/awards/{stage.round.id}/{part}").status_code == 200, part
+            counts[part] = counter.count
+        return counts
+
+    assert statements(large) == statements(small)

@@ -36,24 +36,30 @@ def _nominations_page(award_round: AwardRound, failed: tuple[int, forms.Decision
         per_studio[n.studio_id] += n.state is not NominationState.WITHDRAWN
     return render_template(
         "awards/admin/nominations.html", award_round=award_round, nominations=nominations,
-        notes={n.id: _eligibility_notes(award_round, n, per_studio[n.studio_id]) for n in nominations},
+        notes=_eligibility_notes(award_round, nominations, per_studio),
         form=forms.DecisionForm(formdata=None), failed=failed, can_decide=award_round.state is S.QUALIFYING,
     )
 
 
-def _eligibility_notes(award_round: AwardRound, nomination: Nomination, studio_count: int) -> list[str]:
-    """What the reviewer should check against the round's conditions (the checks made at nomination, again)."""
-    achievement, notes = nomination.achievement, []
-    if award_round.recent_years is not None and achievement.year < award_round.year - award_round.recent_years:
-        notes.append(f"完成于 {achievement.year} 年，早于申报条件（近 {award_round.recent_years} 年）")
-    earlier = eligibility._earlier_excellence(award_round, achievement)
-    if earlier:
-        notes.append(f"已在“{earlier}”中获评优秀")
-    if award_round.max_per_studio is not None and studio_count > award_round.max_per_studio:
-        notes.append(f"本工作室推荐 {studio_count} 项，超过上限 {award_round.max_per_studio} 项")
-    if achievement.status is not RecordStatus.APPROVED:
-        notes.append(f"成果当前状态为“{achievement.status.label}”")
-    return notes
+def _eligibility_notes(award_round: AwardRound, nominations: list[Nomination],
+                       per_studio: dict[int, int]) -> dict[int, list[str]]:
+    """nomination id → what the reviewer should check against the round's conditions (the checks made at
+    nomination, again)."""
+    earlier = eligibility.earlier_excellence(award_round, [n.achievement_id for n in nominations])
+    out = {}
+    for nomination in nominations:
+        achievement, notes = nomination.achievement, []
+        if award_round.recent_years is not None and achievement.year < award_round.year - award_round.recent_years:
+            notes.append(f"完成于 {achievement.year} 年，早于申报条件（近 {award_round.recent_years} 年）")
+        if achievement.id in earlier:
+            notes.append(f"已在“{earlier[achievement.id]}”中获评优秀")
+        studio_count = per_studio[nomination.studio_id]
+        if award_round.max_per_studio is not None and studio_count > award_round.max_per_studio:
+            notes.append(f"本工作室推荐 {studio_count} 项，超过上限 {award_round.max_per_studio} 项")
+        if achievement.status is not RecordStatus.APPROVED:
+            notes.append(f"成果当前状态为“{achievement.status.label}”")
+        out[nomination.id] = notes
+    return out
 
 
 @bp.get("/<int:round_id>/nominations")
