@@ -265,12 +265,6 @@ def _demo_user(username: str, role: Role) -> User | None:
     return user if user is not None and user.role is role and user.active else None
 
 
-def _flush() -> None:
-    # The services commit when called alone; nested in seed-demo's transaction (no autoflush), the next
-    # service's queries must see what the last one changed in memory.
-    db.session.flush()
-
-
 def _new_round(admin, data: RoundData, entries: list[EntryPlan], works: dict, studio_account,
                judges: list[User]) -> tuple[AwardRound, list[Nomination]]:
     """A round taken to 专家评审: criteria, nominations (by the demo studio for its own), qualification, judges."""
@@ -288,7 +282,6 @@ def _new_round(admin, data: RoundData, entries: list[EntryPlan], works: dict, st
     lifecycle.close_nominations(admin, award_round)
     for nomination in nominations:
         eligibility.qualify(admin, nomination, True)
-    _flush()
     for judge in judges:
         assignment.add_judge(admin, award_round, judge)
     assignment.auto_assign(admin, award_round)
@@ -317,7 +310,6 @@ def _finished_round(plan: AwardsPlan, admin, judges: dict[str, User], works: dic
     # yet, so every assignment is redone, balanced, around both conflicts).
     declaring = users[2]
     assignment.declare_conflict(declaring, _assignments(award_round, declaring)[0], plan.conflict_reason)
-    _flush()
     assignment.auto_assign(admin, award_round)
 
     entry_of = {n.id: i for i, n in enumerate(nominations)}
@@ -332,7 +324,6 @@ def _finished_round(plan: AwardsPlan, admin, judges: dict[str, User], works: dic
         judging.save_scores(users[judge_of[a.judge_id]], a, _scores(award_round, given), submit=True)
     lifecycle.close_scoring(admin, award_round)
     lifecycle.publish(admin, award_round)
-    _flush()  # the snapshot is only added to the session
 
     published = [e["id"] for e in snapshot.latest(award_round, RoundState.PUBLICITY).data["entries"]]
     for n, objection in enumerate(plan.objections, start=1):
@@ -340,7 +331,6 @@ def _finished_round(plan: AwardsPlan, admin, judges: dict[str, User], works: dic
                                       objection.name, objection.contact, objection.reason, f"10.0.0.{n}")
         if objection.answer:
             public.answer_objection(admin, filed, objection.answer)
-    _flush()
     return steps
 
 
@@ -371,4 +361,3 @@ def _open_round(plan: AwardsPlan, admin, judges: list[User], works: dict, studio
     rows = _assignments(award_round, demo)
     score(demo, rows[-2:])
     score(demo, rows[-3:-2], submit=False, criteria=2)
-    _flush()

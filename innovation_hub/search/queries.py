@@ -259,8 +259,7 @@ def search(query: SearchQuery) -> SearchResults:
     # Every match: the exact total and the facet counts.
     term_parts: list[dict[str, set[int]]] = []
     if number:
-        term_parts = [_term_parts(index, searcher, query.text)]
-        term_parts[0]["number"] = term_parts[0].get("number", set()) | _docs(searcher, "number", number)
+        term_parts = [_term_parts(index, searcher, query.text)]  # its "number" part finds the patent
         docs = _matches(term_parts[0])
     elif terms:
         term_parts = [_term_parts(index, searcher, t) for t in terms]
