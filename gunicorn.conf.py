@@ -1,5 +1,13 @@
 """gunicorn settings, read automatically by `gunicorn -w N wsgi:app` run from the checkout."""
 
+import gc
+
+# The fork-friendly recipe of the gc module's documentation: no collections while the master loads the
+# app (0.1 s of its start), then every object it made frozen before the workers fork, so a worker's
+# collections neither scan them nor copy their memory pages (that made a worker's first search 0.1 s
+# slower at 100k records).
+gc.disable()
+
 bind = "127.0.0.1:8000"
 # Load the app (and later jieba's dictionary) once in the master, before the workers fork.
 preload_app = True
@@ -16,6 +24,8 @@ def when_ready(server):
     with app.app_context():
         search.preload()
         db.session.remove()
+    gc.freeze()
+    gc.enable()
 
 
 def post_fork(server, worker):

@@ -28,6 +28,7 @@ MAX_PAGE = 500
 RECORD_TYPES = {"achievement": "成果", "patent": "专利", "studio": "工作室"}
 FACETS = ("type", "category", "kind", "level", "industry", "district", "year")
 COLUMNS = (*FACETS, "newest", "title_len", "body_len", "studio_id")  # every per-document column search() reads
+GROUPED = ("studio_id",)  # columns search() reads as value -> documents
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -187,8 +188,8 @@ def _records_of_studios(index, searcher, docs: set[int]) -> set[int]:
     """The documents (studios and their records) of the studios among `docs` (by name or host unit)."""
     types = index.column(searcher, "type")
     studio_ids = index.column(searcher, "studio_id")
-    wanted = {studio_ids[d] for d in docs if types[d] == "studio"}
-    return {d for d, studio in enumerate(studio_ids) if studio in wanted} if wanted else set()
+    by_studio = index.grouped(searcher, "studio_id")
+    return set().union(*(by_studio[studio_ids[d]] for d in docs if types[d] == "studio"))
 
 
 def _matches(parts: dict[str, set[int]]) -> set[int]:
@@ -272,7 +273,7 @@ def search(query: SearchQuery) -> SearchResults:
     counts = {}
     for name in FACETS:
         values = index.column(searcher, name)
-        counts[name] = {k: v for k, v in Counter(values[d] for d in docs).items() if k not in ("", 0, None)}
+        counts[name] = {k: v for k, v in Counter(map(values.__getitem__, docs)).items() if k not in ("", 0, None)}
     total = len(docs)
     # Then only the page asked for is put in order, among exactly those matches.
     first = (query.page - 1) * query.per_page
