@@ -49,7 +49,7 @@ def preload() -> None:
     """In gunicorn's master (preload_app): the per-document columns of the live index, read once for
     every worker. Nothing stays open; a site without an index yet is left alone."""
     from .index import current_index
-    from .queries import COLUMNS, GROUPED
+    from .queries import COLUMNS, GROUPED, TEXTS
 
     if index_exists():
-        current_index().preload_columns(COLUMNS, GROUPED)
+        current_index().preload_columns(COLUMNS, GROUPED, TEXTS)

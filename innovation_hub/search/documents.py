@@ -39,10 +39,13 @@ def _value(member) -> str:
     return member.value if member is not None else ""
 
 
+TEXT_ENCODING = "utf-16-le"  # body_runs: read back as one str, where a character's offset is its byte offset / 2
+
+
 def _text_fields(title: str, body: str | None) -> dict:
     body = body or ""
-    return {"title": title, "title_grams": title, "body_grams": body, "title_len": len(title), "body_len": len(body),
-            "title_runs": analysis.run_text(title).encode(), "body_runs": analysis.run_text(body).encode()}
+    return {"title": title, "title_grams": title, "title_len": len(title), "body_len": len(body),
+            "title_runs": analysis.run_text(title).encode(), "body_runs": analysis.run_text(body).encode(TEXT_ENCODING)}
 
 
 def _studio_fields(studio_id, level, industry, district) -> dict:

@@ -29,6 +29,7 @@ RECORD_TYPES = {"achievement": "成果", "patent": "专利", "studio": "工作�
 FACETS = ("type", "category", "kind", "level", "industry", "district", "year")
 COLUMNS = (*FACETS, "newest", "title_len", "body_len", "studio_id")  # every per-document column search() reads
 GROUPED = ("studio_id",)  # columns search() reads as value -> documents
+TEXTS = ("body_runs",)  # columns search() scans as one string per segment
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -141,8 +142,8 @@ def _read_patent_number(text: str) -> tuple[str | None, str | None]:
 # says little), weighed by field: title matches outrank summary matches (DESIGN.md), a person's
 # name and a patent number are exact. Scored in Python over the sets the matching already read:
 # Whoosh's scorer re-read every posting of the terms (250–450 ms at 100k records).
-PART_WEIGHTS = {"title": 3.0, "studio": 0.5, "title_grams": 3.0, "body_grams": 1.0, "people": 2.0, "number": 100.0}
-PART_LENGTH = {"title": "title_len", "title_grams": "title_len", "body_grams": "body_len"}
+PART_WEIGHTS = {"title": 3.0, "studio": 0.5, "title_grams": 3.0, "body": 1.0, "people": 2.0, "number": 100.0}
+PART_LENGTH = {"title": "title_len", "title_grams": "title_len", "body": "body_len"}
 BM25_K1, BM25_B = 1.2, 0.75
 
 
@@ -154,7 +155,7 @@ def _docs(searcher, field_name: str, *texts: str) -> set[int]:
 
 def _term_parts(index, searcher, term: str) -> dict[str, set[int]]:
     """The documents a term matches, by how: its words in the title (or the studio's name and host
-    unit), the term as a substring of a title or summary (a phrase of its bigrams), a person's name,
+    unit), the term as a substring of a title (a phrase of its bigrams) or of a summary, a person's name,
     a patent number. Each part is one simple query; parts are joined as Python sets, where Whoosh's
     union matcher over phrase matchers cost ~170 ms at 100k records.
     """
@@ -167,16 +168,20 @@ def _term_parts(index, searcher, term: str) -> dict[str, set[int]]:
         parts["studio"] = _records_of_studios(index, searcher, set.intersection(
             *(t | s for t, s in zip(in_title, in_host_unit, strict=True)))) - parts["title"]
     grams = list(dict.fromkeys(analysis.grams(term)))
-    needle = analysis.run_text(term).encode()
-    for field_name, runs in (("title_grams", "title_runs"), ("body_grams", "body_runs")):
-        if len(grams) == 1:
-            parts[field_name] = _docs(searcher, field_name, grams[0])
-        elif grams:
-            # The documents with every bigram, kept when the term stands in their text in a row:
-            # at 10k records 6 ms where a positional phrase took 16–39 ms, the same documents.
-            candidates = _docs(searcher, field_name, *grams)
-            text = index.column_reader(searcher, runs)
-            parts[field_name] = {d for d in candidates if needle in text[d]}
+    runs = analysis.runs(term)
+    needle = " ".join(runs)  # analysis.run_text(term)
+    if len(grams) == 1:
+        parts["title_grams"] = _docs(searcher, "title_grams", grams[0])
+    elif grams:
+        # The documents with every bigram, kept when the term stands in their title in a row:
+        # at 10k records 6 ms where a positional phrase took 16–39 ms, the same documents.
+        candidates = _docs(searcher, "title_grams", *grams)
+        text = index.column_reader(searcher, "title_runs")
+        parts["title_grams"] = {d for d in candidates if needle.encode() in text[d]}
+    if runs:
+        # The same rule as the title's bigrams: a one-character run of the term is a whole run there.
+        parts["body"] = index.text_matches(searcher, "body_runs", needle,
+                                           run_start=len(runs[0]) == 1, run_end=len(runs[-1]) == 1)
     parts["people"] = _docs(searcher, "people", analysis.normalise(term))
     number = _as_patent_number(term)
     if number:

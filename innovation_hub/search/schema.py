@@ -7,7 +7,7 @@ from whoosh.formats import Existence
 from .analysis import GramAnalyzer, NameAnalyzer, WordAnalyzer
 
 # Bump when build_schema() changes: an index built under another version is rebuilt, not read.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # similar() ranks by Whoosh's BM25 over the title fields.
 TITLE_BOOST = 3.0
@@ -17,9 +17,8 @@ def _presence(analyzer) -> TEXT:
     """A text field that records only which documents have each term.
 
     The ranking (queries.py) reads document sets, never Whoosh's frequencies or field lengths, so
-    these fields, 80 % of the postings, skip both: no value bytes per posting and no length column
-    read back for every posting while the segment is written (a quarter of indexing time, measured).
-    The title fields stay scorable for similar()'s BM25.
+    these fields skip both: no value bytes per posting and no length column read back for every
+    posting while the segment is written. The title fields stay scorable for similar()'s BM25.
     """
     field = TEXT(analyzer=analyzer, phrase=False)
     field.format = Existence()
@@ -34,16 +33,17 @@ def build_schema() -> Schema:
         # Never queried, so not indexed: a NUMERIC field adds 16 trie terms a document (of ~170 postings).
         record_id=STORED(),
         # No field keeps positions (phrases are confirmed on the stored runs): a cheaper index.
-        # Summaries have only the gram field: every word of a summary is a run of its bigrams, so a
-        # word field there would add index time (a third of it, measured) and no matches.
-        # The title's and summary's analysis.run_text (UTF-8), read back to confirm a phrase among the
-        # documents that have all its bigrams (cheaper than Whoosh's positional phrase matcher).
+        # The title's and summary's analysis.run_text (UTF-8). A title phrase is confirmed there among
+        # the documents that have all its bigrams (cheaper than Whoosh's positional phrase matcher).
         title_runs=COLUMN(VarBytesColumn()),
+        # Summaries are searched in this column alone, as one string per segment held in memory
+        # (index.text_matches): their bigrams were 73 % of all postings, and so of indexing time.
+        # UTF-16-LE (documents.TEXT_ENCODING): the segment's bytes decode to a str in one call, and
+        # str.find over two bytes a character is faster than bytes.find over UTF-8's three.
         body_runs=COLUMN(VarBytesColumn()),
         title=TEXT(analyzer=WordAnalyzer(), field_boost=TITLE_BOOST, phrase=False),
-        # No positions: a phrase is the documents with all its bigrams whose *_runs contain it.
+        # No positions: a phrase is the documents with all its bigrams whose title_runs contain it.
         title_grams=TEXT(analyzer=GramAnalyzer(), field_boost=TITLE_BOOST, phrase=False),
-        body_grams=_presence(GramAnalyzer()),
         people=_presence(NameAnalyzer()),
         studio=_presence(WordAnalyzer()),
         number=ID(),
