@@ -145,6 +145,7 @@ def _read_patent_number(text: str) -> tuple[str | None, str | None]:
 PART_WEIGHTS = {"title": 3.0, "studio": 0.5, "title_grams": 3.0, "body": 1.0, "people": 2.0, "number": 100.0}
 PART_LENGTH = {"title": "title_len", "title_grams": "title_len", "body": "body_len"}
 BM25_K1, BM25_B = 1.2, 0.75
+TIE_MARGIN = 2e-6  # scores that round to the same 6 decimals lie within 1e-6 of each other
 
 
 def _docs(searcher, field_name: str, *texts: str) -> set[int]:
@@ -227,7 +228,14 @@ def _rank(index, searcher, docs: list[int], term_parts: list[dict[str, set[int]]
                 for d in matched & wanted:
                     scores[d] += weight / (1 + k + b * lengths[d])
     newest = index.column(searcher, "newest")
-    best = heapq.nlargest(limit, scores, key=lambda d: (round(scores[d], 6), newest[d], d))
+    candidates = scores
+    if len(scores) > limit:
+        # Only what can be among the best is put in order by the full key: a score more than
+        # TIE_MARGIN below the limit-th best rounds lower than it (14 ms → 1 ms over 13k matches).
+        floor = heapq.nlargest(limit, scores.values())[-1] - TIE_MARGIN
+        candidates = [d for d, score in scores.items() if score >= floor]
+    # Scores rounded, so that floating-point noise does not split a tie; then newest first.
+    best = heapq.nlargest(limit, candidates, key=lambda d: (round(scores[d], 6), newest[d], d))
     return [(d, scores[d]) for d in best]
 
 

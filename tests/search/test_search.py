@@ -196,3 +196,14 @@ def test_a_patent_number_with_a_wrong_check_character_says_so(client, corpus):
     wrong = str((int(check) + 1) % 10) if check != "X" else "0"
     page = client.get(f"/search?q=ZL{digits}.{wrong}").get_data(as_text=True)
     assert "校验位错误" in page and f"应为 {check}" in page
+
+
+def test_equal_scores_are_ordered_newest_first_across_pages(app, client):
+    """25 records that match alike: the ranking's tie-break (newest year, then the later record) decides
+    every place, on both pages, with no record lost or repeated between them."""
+    studio = gen_studio("并列排序工作室")
+    made = [gen_achievement(studio, f"阀门检修规程{n:02d}", year=2000 + n, summary="同样的摘要。") for n in range(25)]
+    pages = [api(client, q="阀门检修规程", per_page=20, page=page) for page in (1, 2)]
+    assert pages[0]["total"] == 25
+    order = [hit["id"] for page in pages for hit in page["hits"]]
+    assert order == [a.id for a in reversed(made)]
