@@ -21,7 +21,7 @@ from array import array
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from itertools import chain
+from itertools import accumulate, chain
 from pathlib import Path
 
 from flask import current_app
@@ -71,7 +71,7 @@ class SearchIndex:
         self._dir: str | None = None
         self._ix = None
         self._searcher = None
-        self._columns: dict[str, list] = {}  # field -> values by document number, for self._searcher
+        self._columns: dict[str, array | list] = {}  # field -> values by document number, for self._searcher
         self._segment_columns: dict[tuple[str, str], list] = {}  # (segment id, field) -> values
         # field -> (its segments' keys, their values joined): a new searcher on the same segments (a
         # worker's first, after the master read the columns) reuses the join (50 ms at 100k records).
@@ -136,7 +136,7 @@ class SearchIndex:
                 self._columns, self._column_readers = {}, {}
             return self._searcher
 
-    def column(self, searcher, field_name: str) -> list:
+    def column(self, searcher, field_name: str) -> array | list:
         """The field's column value for every document number of `searcher` (deleted ones included).
 
         Read once per segment and kept while the segment lives: a drain adds a small segment, so
@@ -158,7 +158,7 @@ class SearchIndex:
             keys, live = tuple(keys), set(keys)
             joined_keys, values = self._joined.get(field_name, ((), None))
             if joined_keys != keys:
-                values = parts[0] if len(parts) == 1 else list(chain.from_iterable(parts))
+                values = parts[0] if len(parts) == 1 else _joined(parts)
             if current:
                 self._columns[field_name] = values
                 self._joined[field_name] = (keys, values)
@@ -251,16 +251,30 @@ class SearchIndex:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _column_values(reader, field_name: str) -> list:
-    """One segment's column as a list: numbers and facet references read as one array.
+def _joined(parts: list) -> array | list:
+    """Segments' columns end to end: an array when they are numbers."""
+    numbers = next((part for part in parts if isinstance(part, array)), None)
+    if numbers is None:
+        return list(chain.from_iterable(parts))
+    joined = array(numbers.typecode)
+    for part in parts:
+        joined.extend(part.tolist() if isinstance(part, array) and part.typecode != numbers.typecode else part)
+    return joined
+
+
+def _column_values(reader, field_name: str) -> array | list:
+    """One segment's column: numbers as an array, facet references as a list of their values.
 
     Whoosh's column iterators unpack one value per Python call: 7 facets and the sort and length
-    columns of 100k records took ~2 s, paid by the first search of every worker.
+    columns of 100k records took ~2 s, paid by the first search of every worker. Numbers stay in an
+    array rather than becoming one int object each: less memory, and reading them after gunicorn's
+    fork does not write reference counts into pages the master shares with the workers.
     """
     raw = reader.column_reader(field_name, translate=False)
     if isinstance(raw, columns.NumericColumn.Reader):
-        values = list(raw._dbfile.get_array(raw._basepos, raw._typecode, raw._count))
-        return values + [raw._default] * (raw._doccount - raw._count)
+        values = raw._dbfile.get_array(raw._basepos, raw._typecode, raw._count)
+        values.extend([raw._default] * (raw._doccount - raw._count))
+        return values
     if isinstance(raw, columns.RefBytesColumn.Reader):
         field = reader.schema[field_name]
         uniques = [field.from_column_value(u) for u in raw._uniques]
@@ -273,12 +287,12 @@ def _text_values(reader, field_name: str) -> tuple[str, array]:
     document's value starts, with the end appended). A VarBytesColumn already stores them so: one
     slice of the file, decoded at once."""
     raw = reader.column_reader(field_name, translate=False)
-    if isinstance(raw, columns.VarBytesColumn.Reader) and len(raw._lengths):
-        size = raw._offsets[-1] + raw._lengths[-1]
-        starts = array("Q", (offset // 2 for offset in raw._offsets))
-        starts.append(size // 2)
-        data = raw._dbfile.get(raw._basepos, size) if size else b""
-        return data.decode(documents.TEXT_ENCODING), starts
+    if isinstance(raw, columns.VarBytesColumn.Reader):
+        starts = array("Q", accumulate(map(_HALF, raw._lengths), initial=0))  # two bytes a character
+        size = starts[-1] * 2
+        mapped = getattr(raw._dbfile, "_buf", None)  # the index file's memory map: decoded without a copy
+        data = mapped[raw._basepos:raw._basepos + size] if mapped is not None else raw._dbfile.get(raw._basepos, size)
+        return str(data, documents.TEXT_ENCODING), starts
     values = [bytes(v or b"").decode(documents.TEXT_ENCODING) for v in raw]
     starts, position = array("Q"), 0
     for value in values:
@@ -286,6 +300,9 @@ def _text_values(reader, field_name: str) -> tuple[str, array]:
         position += len(value)
     starts.append(position)
     return "".join(values), starts
+
+
+_HALF = (2).__rfloordiv__  # n -> n // 2
 
 
 def _find_in_text(text: str, starts: array, needle: str, run_start: bool, run_end: bool) -> list[int]:

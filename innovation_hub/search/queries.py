@@ -27,7 +27,8 @@ MAX_TERMS = 12
 MAX_PAGE = 500
 RECORD_TYPES = {"achievement": "成果", "patent": "专利", "studio": "工作室"}
 FACETS = ("type", "category", "kind", "level", "industry", "district", "year")
-COLUMNS = (*FACETS, "newest", "title_len", "body_len", "studio_id")  # every per-document column search() reads
+# Every per-document column search() reads.
+COLUMNS = (*FACETS, "newest", "title_len", "body_len", "studio_id", "record_id")
 GROUPED = ("studio_id",)  # columns search() reads as value -> documents
 TEXTS = ("body_runs",)  # columns search() scans as one string per segment
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -254,6 +255,10 @@ def _filtered(index, searcher, docs, query: SearchQuery):
     return docs
 
 
+def _hit(index, searcher, docnum: int, score: float) -> Hit:
+    return Hit(index.column(searcher, "type")[docnum], index.column(searcher, "record_id")[docnum], round(score, 4))
+
+
 def highlight_terms(text: str) -> list[str]:
     """The strings to mark: each typed term as written (normalised) and its words of 2+ characters."""
     out: list[str] = []
@@ -298,9 +303,7 @@ def search(query: SearchQuery) -> SearchResults:
             ranked = [(d, 0.0) for d in heapq.nlargest(wanted, docs, key=lambda d: (newest[d], d))]
         else:
             ranked = _rank(index, searcher, docs, term_parts, wanted)
-        for docnum, score in ranked[first:wanted]:
-            fields = searcher.stored_fields(docnum)
-            hits.append(Hit(fields["type"], fields["record_id"], round(score, 4)))
+        hits = [_hit(index, searcher, docnum, score) for docnum, score in ranked[first:wanted]]
     return SearchResults(query, total, hits, counts, highlight_terms(query.text), number, number_problem)
 
 
@@ -331,15 +334,14 @@ def similar(text: str, limit: int = 5, exclude: tuple[str, int] | None = None, *
     mask = Q.Term("key", f"{exclude[0]}:{exclude[1]}") if exclude else None
     index = current_index()
     index.drain_once_per_process()
-    results = index.searcher().search(text_query, limit=limit * SIMILAR_POOL, filter=type_filter, mask=mask,
-                                      terms=True)
+    searcher = index.searcher()
+    results = searcher.search(text_query, limit=limit * SIMILAR_POOL, filter=type_filter, mask=mask, terms=True)
     needed = max(1, round(len(grams) * SIMILAR_MIN_SHARE))
     hits = []
     for hit in results:
         shared = sum(1 for field_name, _term in hit.matched_terms() if field_name == "title_grams")
         if shared >= needed:
-            fields = hit.fields()
-            hits.append(Hit(fields["type"], fields["record_id"], round(hit.score or 0.0, 4)))
+            hits.append(_hit(index, searcher, hit.docnum, hit.score or 0.0))
             if len(hits) == limit:
                 break
     return hits

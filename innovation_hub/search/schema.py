@@ -1,13 +1,13 @@
 """The Whoosh schema: one document per public studio, achievement and patent."""
 
 from whoosh.columns import NumericColumn, RefBytesColumn, VarBytesColumn
-from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, TEXT, Schema
 from whoosh.formats import Existence
 
 from .analysis import GramAnalyzer, NameAnalyzer, WordAnalyzer
 
 # Bump when build_schema() changes: an index built under another version is rebuilt, not read.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # similar() ranks by Whoosh's BM25 over the title fields.
 TITLE_BOOST = 3.0
@@ -28,10 +28,12 @@ def _presence(analyzer) -> TEXT:
 
 def build_schema() -> Schema:
     return Schema(
-        key=ID(stored=True, unique=True),  # "achievement:12"
-        type=ID(stored=True, sortable=RefBytesColumn()),
-        # Never queried, so not indexed: a NUMERIC field adds 16 trie terms a document (of ~170 postings).
-        record_id=STORED(),
+        # Nothing is stored: a hit's type and id are read from columns, which every worker holds in
+        # memory, where Whoosh's stored fields were unpickled from disk for each hit.
+        key=ID(unique=True),  # "achievement:12"
+        type=ID(sortable=RefBytesColumn()),
+        # Never queried, so not indexed: a NUMERIC field adds 16 trie terms a document.
+        record_id=COLUMN(NumericColumn("I", default=0)),
         # No field keeps positions (phrases are confirmed on the stored runs): a cheaper index.
         # The title's and summary's analysis.run_text (UTF-8). A title phrase is confirmed there among
         # the documents that have all its bigrams (cheaper than Whoosh's positional phrase matcher).
