@@ -293,13 +293,12 @@ def _text_values(reader, field_name: str) -> tuple[str, array]:
         mapped = getattr(raw._dbfile, "_buf", None)  # the index file's memory map: decoded without a copy
         data = mapped[raw._basepos:raw._basepos + size] if mapped is not None else raw._dbfile.get(raw._basepos, size)
         return str(data, documents.TEXT_ENCODING), starts
-    values = [bytes(v or b"").decode(documents.TEXT_ENCODING) for v in raw]
-    starts, position = array("Q"), 0
-    for value in values:
-        starts.append(position)
-        position += len(value)
-    starts.append(position)
-    return "".join(values), starts
+    return _texts_end_to_end([bytes(v or b"").decode(documents.TEXT_ENCODING) for v in raw])
+
+
+def _texts_end_to_end(values: list[str]) -> tuple[str, array]:
+    """(the values joined, where each starts, with the end appended): what _find_in_text reads."""
+    return "".join(values), array("Q", accumulate(map(len, values), initial=0))
 
 
 _HALF = (2).__rfloordiv__  # n -> n // 2

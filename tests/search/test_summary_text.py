@@ -1,11 +1,9 @@
 """Summaries are searched as text held in memory (index.text_matches), not through postings: a phrase
 is found where it stands in one record's summary, never across two records, and follows every change."""
 
-from array import array
-
 from innovation_hub.catalogue.services import AchievementData, upsert_achievement
 from innovation_hub.models import RecordStatus
-from innovation_hub.search.index import _find_in_text
+from innovation_hub.search.index import _find_in_text, _texts_end_to_end
 from tests.factories import gen_achievement, gen_studio
 
 
@@ -16,12 +14,7 @@ def total(client, q):
 
 
 def text_of(*values: str):
-    starts, position = array("Q"), 0
-    for value in values:
-        starts.append(position)
-        position += len(value)
-    starts.append(position)
-    return "".join(values), starts
+    return _texts_end_to_end(list(values))
 
 
 def test_a_needle_is_found_once_per_document_and_never_across_two():
