@@ -11,6 +11,7 @@ from flask import Flask
 
 from . import config as default_config
 from .extensions import csrf, db, init_migrations
+from .routing import build_urls_lazily
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -22,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     configure(app, test_config)
+    build_urls_lazily()
     register_models()
     register_extensions(app)
     register_blueprints(app)
