@@ -174,32 +174,33 @@ def assign_auto(round_id: int):
     return back(".assignments", award_round)
 
 
+def _entry_judge_form(award_round: AwardRound, form_class):
+    """An entry × judge form of the assignment page, offering the round's qualified entries and judges."""
+    return form_class(entries=queries.qualified(award_round), judges=list(award_round.judges))
+
+
 @bp.post("/<int:round_id>/assignments/assign")
 @roles_required(Role.ADMIN)
 def assign_one(round_id: int):
     award_round = round_or_404(round_id)
-    entries, judges = queries.qualified(award_round), list(award_round.judges)
-    form = forms.AssignForm(entries=entries, judges=judges)
+    form = _entry_judge_form(award_round, forms.AssignForm)
     if not form.validate_on_submit():
-        return invalid(form, _assignment_page, award_round, assign_form=form)
+        return invalid(form, _assignment_page, award_round, form)
     nomination = own_or_404(Nomination, int(form.nomination.data), award_round)
-    try:
-        assignment.assign(current_user, nomination, judge_user(award_round, form.judge.data))
-    except AwardError as error:
-        return refused(error, _assignment_page, award_round, assign_form=form)
-    flash(f"已将《{nomination.title}》分配给评委 {queries.judge_numbers(award_round)[int(form.judge.data)]} 号",
-          "success")
-    return back(".assignments", award_round)
+    judge = judge_user(award_round, form.judge.data)
+    number = queries.judge_numbers(award_round)[int(form.judge.data)]
+    return run_service(lambda: assignment.assign(current_user, nomination, judge),
+                       f"已将《{nomination.title}》分配给评委 {number} 号", ".assignments",
+                       _assignment_page, award_round, form)
 
 
 @bp.post("/<int:round_id>/assignments/conflict")
 @roles_required(Role.ADMIN)
 def conflict_set(round_id: int):
     award_round = round_or_404(round_id)
-    entries, judges = queries.qualified(award_round), list(award_round.judges)
-    form = forms.ConflictForm(entries=entries, judges=judges)
+    form = _entry_judge_form(award_round, forms.ConflictForm)
     if not form.validate_on_submit():
-        return invalid(form, _assignment_page, award_round, conflict_form=form)
+        return invalid(form, _assignment_page, award_round, None, form)
     nomination = own_or_404(Nomination, int(form.nomination.data), award_round)
     judge = judge_user(award_round, form.judge.data)
     return run_service(lambda: assignment.set_conflict(current_user, nomination, judge, form.reason.data),
