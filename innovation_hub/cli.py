@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(reindex_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(award_export_command)
+    app.cli.add_command(check_command)
 
 
 @click.command("init-db")
@@ -144,6 +145,27 @@ def award_export_command(round_id: str, path: Path) -> None:
         raise SystemExit(1) from error
     click.echo(f"已导出评选“{award_round.name}”到 {path}：评分明细 {workbook['评分明细'].max_row - 1} 行，"
                f"排名 {workbook['排名'].max_row - 1} 项。")
+
+
+@click.command("check")
+@click.option("--only", "names", multiple=True, metavar="NAME", help="只运行这一项检查（可重复）")
+def check_command(names: tuple[str, ...]) -> None:
+    """Check the stored state for inconsistencies (files, scores, results, catalogue…); exit 1 on any."""
+    from .integrity import available_checks, run_checks
+
+    known = [c.name for c in available_checks()]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise click.UsageError(f"没有名为 {'、'.join(unknown)} 的检查；可选：{'、'.join(known)}")
+    total = 0
+    for item, found in run_checks(names):
+        total += len(found)
+        click.echo(f"{item.title}（{item.name}）：" + (f"{len(found)} 处问题" if found else "无问题"))
+        for line in found:
+            click.echo(f"  - {line}")
+    click.echo(f"共 {total} 处问题" if total else "0 处问题")
+    if total:
+        raise SystemExit(1)
 
 
 def catalogue_is_empty() -> bool:

@@ -130,10 +130,14 @@ class Studio(TimestampMixin, db.Model):
     achievements: Mapped[list[Achievement]] = relationship(back_populates="studio")
     patents: Mapped[list[Patent]] = relationship(back_populates="studio")
 
-    def refresh_level(self) -> None:
-        """Set level and named_year from the highest valid title (the latest of equals)."""
+    def best_title(self) -> StudioTitle | None:
+        """The highest valid title (the latest of equals): the one whose level the studio shows."""
         valid = [t for t in self.titles if t.state is TitleState.VALID]
-        best = max(valid, key=lambda t: (t.level.rank, t.year), default=None)
+        return max(valid, key=lambda t: (t.level.rank, t.year), default=None)
+
+    def refresh_level(self) -> None:
+        """Set level and named_year from the highest valid title."""
+        best = self.best_title()
         self.level = best.level if best else None
         self.named_year = best.year if best else None
 
