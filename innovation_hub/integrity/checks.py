@@ -120,7 +120,7 @@ def proof_files() -> list[str]:
         owner = f"成果 #{achievement_id}" if achievement_id is not None else f"专利 #{patent_id}"
         label = f"证明材料 #{file_id}（{owner}，“{original}”）"
         if owner_studio is not None and owner_studio != studio_id:
-            found.append(f"{label}：记录的工作室 #{studio_id} 与所属{owner}的工作室 #{owner_studio} 不一致")
+            found.append(f"{label}：记录的工作室 #{studio_id} 与所属{owner} 的工作室 #{owner_studio} 不一致")
         if not stored or "/" in stored or "\\" in stored or stored.startswith("."):
             found.append(f"{label}：存储文件名“{stored}”不是上传目录中的文件名")
             continue
