@@ -8,7 +8,7 @@ PORT   ?= 5000
 # Debian packages the browser tests need (Playwright drives Debian's Chromium; it cannot download its own).
 BROWSER_DEBS := chromium fonts-wqy-microhei
 
-.PHONY: install bytecode run test test-deps bench lint clean
+.PHONY: install bytecode run test test-deps bench soak lint clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ bench: $(VENV)/.installed-test bytecode
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/search.py
+
+# Load, worker kills, PostgreSQL and two servers against fresh demo sites (bench/soak.py; about 11 minutes,
+# SOAK_SECONDS=20 for a quick run). Installs Debian's postgresql on first use (scripts/pg_server.py).
+soak: $(VENV)/.installed-test bytecode
+	$(BIN)/python bench/soak.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check innovation_hub tests bench
