@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -205,32 +206,35 @@ def search_ids(port: int, title: str) -> set[int] | None:
 
 
 def index_agrees(outcome: Outcome, ports: list[int], records: list, stopped: float) -> None:
-    """Every approved soak record found on every server, none of the others, by INDEX_WITHIN s after the load."""
-    approved = [(i, t) for i, t, status in records if status == "approved"]
-    others = [(i, t) for i, t, status in records if status != "approved"]
+    """Every approved soak record found on every server, none of the others, by INDEX_WITHIN s after the load.
+
+    Searches run 8 at a time, pass after pass, until all agree or the time is up; the lag is when the last
+    disagreement ended (the answer that showed it had)."""
+    approved = {i for i, _, status in records if status == "approved"}
+    titles = {i: t for i, t, _ in records}
     outcome.approved = len(approved)
-    pending = {(port, i, t) for port in ports for i, t in approved}
-    leaking = {(port, i, t) for port in ports for i, t in others}
-    while True:
-        for port, i, t in sorted(pending | leaking):
-            ids = search_ids(port, t)
-            if ids is None:
-                continue
-            if (port, i, t) in pending and i in ids:
-                pending.discard((port, i, t))
-            elif (port, i, t) in leaking and i not in ids:
-                leaking.discard((port, i, t))
-        waited = time.monotonic() - stopped
-        if not pending and not leaking:
-            outcome.index_lag = waited
-            return
-        if waited > INDEX_WITHIN:
-            break
-        time.sleep(0.2)
-    outcome.index_missing = [f":{port} does not find approved #{i} {t}" for port, i, t in sorted(pending)]
-    # Unapproved records: listed only while the search still finds them (checked until the deadline).
-    outcome.index_leaks = [f":{port} still finds unapproved #{i} {t}" for port, i, t in sorted(leaking)
-                           if i in (search_ids(port, t) or ())]
+    pending = {(port, i) for port in ports for i in titles}
+    settled: dict[tuple[int, int], float] = {}
+    with ThreadPoolExecutor(8) as pool:
+        while pending:
+            keys = sorted(pending)
+            for key, ids in zip(keys, pool.map(lambda k: search_ids(k[0], titles[k[1]]), keys), strict=True):
+                if ids is not None and (key[1] in ids) == (key[1] in approved):
+                    pending.discard(key)
+                    settled[key] = time.monotonic() - stopped
+            if time.monotonic() - stopped > INDEX_WITHIN:
+                break
+            time.sleep(0.2)
+    lag = max(settled.values(), default=0.0)
+    if not pending and lag <= INDEX_WITHIN:
+        outcome.index_lag = lag
+        return
+    late = sorted(key for key, at in settled.items() if at > INDEX_WITHIN)
+    outcome.index_missing = [f":{port} does not find approved #{i} {titles[i]}" for port, i in sorted(pending)
+                             if i in approved]
+    outcome.index_leaks = [f":{port} finds unapproved #{i} {titles[i]}" for port, i in sorted(pending)
+                           if i not in approved]
+    outcome.index_missing += [f":{port} agreed on #{i} only after {settled[port, i]:.1f} s" for port, i in late]
 
 
 def flask_check(env: dict) -> list[str]:
@@ -278,13 +282,19 @@ def run_phase(phase: Phase, work: Path, seconds: float, pg_url: str | None, secr
         started = time.monotonic()
         threads = clients.start_all(ctx, SEARCHERS, SUBMITTERS, JUDGES, VOTERS)
         progress(ctx, stats, seconds)
+        # Started now, it has the app loaded when the load stops, and reads the records when told.
+        reader = subprocess.Popen([str(PYTHON), str(ROOT / "bench" / "soak_site.py"), "records",
+                                   str(folder / "records.json")], cwd=ROOT, env=envs[0], stdin=subprocess.PIPE)
+        ctx.stop.wait(max(0.0, ctx.deadline - time.monotonic()))
         ctx.stop.set()
         stop_killing.set()
         for thread in threads:  # in-flight requests end within the client timeout
             thread.join(clients.CLIENT_TIMEOUT + 5)
         stopped = time.monotonic()
         outcome = Outcome(phase, stats, stopped - started, kills=len(kills))
-        run([PYTHON, ROOT / "bench" / "soak_site.py", "records", folder / "records.json"], envs[0], "soak records")
+        reader.communicate(b"go\n", timeout=60)
+        if reader.returncode != 0:
+            raise RuntimeError("soak records failed")
         index_agrees(outcome, ports, json.loads((folder / "records.json").read_text()), stopped)
     finally:
         for proc, _ in servers:
@@ -300,11 +310,11 @@ def run_phase(phase: Phase, work: Path, seconds: float, pg_url: str | None, secr
 
 
 def progress(ctx: clients.Context, stats: clients.Stats, seconds: float) -> None:
-    """A line every 30 s while the load runs, so a long run shows it is alive."""
-    while ctx.running():
-        ctx.stop.wait(min(30, max(0.0, ctx.deadline - time.monotonic())))
+    """A line every 30 s while the load runs, so a long run shows it is alive; returns 10 s before the end."""
+    while ctx.deadline - time.monotonic() > 10:
+        ctx.stop.wait(min(30, max(0.0, ctx.deadline - time.monotonic() - 10)))
         left = ctx.deadline - time.monotonic()
-        if left > 1:
+        if left > 10:
             print(f"   … {seconds - left:.0f} s: {stats.requests} requests, {len(stats.server_errors)} 5xx, "
                   f"{len(stats.hung)} hung", flush=True)
 
