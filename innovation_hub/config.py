@@ -16,3 +16,13 @@ ORG_NAME = "市总工会"
 PAGE_CACHE_ENTRIES = 512
 # werkzeug's password hashing method (its default, scrypt); tests set a cheap one.
 PASSWORD_HASH_METHOD = "scrypt"
+# Search (search/): a search answers with what it has after this many seconds, saying it may be incomplete.
+SEARCH_TIME_LIMIT = 3.0
+# How often (seconds, per process) a search looks whether the change log moved past this server's index.
+SEARCH_LOG_CHECK_SECONDS = 1.0
+# No write transaction stays open longer than this (seconds): a missing log id older than it was rolled back.
+SEARCH_LOG_SETTLE_SECONDS = 600
+# An index (one per server) that has not reported for this long (seconds) no longer holds the log's pruning back.
+SEARCH_INDEX_LIVE_SECONDS = 2 * 24 * 3600
+# A missing index found while serving is rebuilt during the request up to this many documents, else in the background.
+SEARCH_INLINE_REBUILD_MAX = 300
