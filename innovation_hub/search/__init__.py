@@ -8,6 +8,7 @@ The rest of the site calls only what this package exports:
 - drain_outbox() -> int                  apply the change log's rows this machine's index has not (after commits)
 - rebuild(progress=None) -> int          rebuild the index from the database and swap it in
 - index_ready() -> bool                  this machine has an index that follows the log (else reindex --if-missing)
+- ensure_index() -> bool                 at a server's start: rebuild unless index_ready()
 - verify_index() -> [str]                what differs between the database and this machine's index (flask check)
 - preload()                              read what every search needs once, before gunicorn forks
 
@@ -23,15 +24,15 @@ from pathlib import Path
 
 from flask import Flask
 
-from .changelog import drain_outbox, index_ready, rebuild
+from .changelog import drain_outbox, ensure_index, index_ready, rebuild
 from .highlight import highlight, snippet
 from .index import index_exists
 from .queries import RECORD_TYPES, Hit, QueryError, SearchQuery, SearchResults, search, similar
 from .verify import verify_index
 
-__all__ = ["RECORD_TYPES", "Hit", "QueryError", "SearchQuery", "SearchResults", "drain_outbox", "highlight",
-           "index_exists", "index_ready", "init_app", "preload", "rebuild", "search", "similar", "snippet",
-           "verify_index"]
+__all__ = ["RECORD_TYPES", "Hit", "QueryError", "SearchQuery", "SearchResults", "drain_outbox", "ensure_index",
+           "highlight", "index_exists", "index_ready", "init_app", "preload", "rebuild", "search", "similar",
+           "snippet", "verify_index"]
 
 
 def init_app(app: Flask) -> None:

@@ -35,7 +35,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 from flask import current_app, has_request_context
 from sqlalchemy import delete, func, or_, select, update
@@ -209,12 +208,17 @@ class Status:
         return self.position is not None and any(now - seen >= settle for _, _, seen in self.position.gaps)
 
 
-def look(index: SearchIndex) -> Status:
+def look(index: SearchIndex, session=None) -> Status:
     """One query: this index's position, the prune mark, and whether the log has rows it has not applied.
 
-    The gaps are this process's last view of them (index.known_gaps); another process of this machine
-    may have recorded more, in which case the row says so and the question is asked again with them.
+    Asked on a connection of its own unless `session` is given: a request's session may hold an older
+    snapshot, and is neither used nor disturbed. The gaps are this process's last view of them
+    (index.known_gaps); another process of this machine may have recorded more, in which case the row
+    says so and the question is asked again with them.
     """
+    if session is None:
+        with db.engine.connect() as connection:
+            return look(index, connection)
     ident, live = index_id(index), index.live_name()
     if ident is None:
         return Status(None, live, None)
@@ -224,7 +228,7 @@ def look(index: SearchIndex) -> Status:
             or_(IndexJob.id > IndexPosition.high, *(IndexJob.id.between(lo, hi) for lo, hi, _ in known.gaps))
         ).exists()
         pruned = select(LogState.pruned_through).where(LogState.id == 1).scalar_subquery()
-        row = db.session.execute(select(
+        row = session.execute(select(
             IndexPosition.position, IndexPosition.high, IndexPosition.gaps, IndexPosition.folder,
             IndexPosition.label, IndexPosition.reported_at, unapplied.label("unapplied"), pruned.label("pruned"),
         ).where(IndexPosition.index_id == ident)).first()
@@ -266,9 +270,9 @@ def follow(*, force: bool = False, rebuild_when_needed: bool = True) -> Status |
     if status.unapplied or status.settled_gaps(time.time(), _setting("SEARCH_LOG_SETTLE_SECONDS")):
         drain_outbox(lock_timeout=0.0)  # a process of this machine that holds the lock applies them
     elif status.reported_at is None or utcnow() - status.reported_at > timedelta(seconds=_report_every()):
-        with write_transaction() as session:  # still alive: keeps this index counted when pruning
-            session.execute(update(IndexPosition).where(IndexPosition.index_id == status.ident)
-                            .values(reported_at=utcnow()))
+        with db.engine.begin() as connection:  # still alive: this index keeps counting when the log is pruned
+            connection.execute(update(IndexPosition).where(IndexPosition.index_id == status.ident)
+                               .values(reported_at=utcnow()))
     return status
 
 
@@ -300,7 +304,7 @@ def _apply(writer, jobs: list[tuple[int, str, int]]) -> None:
             writer.delete_by_term("key", f"{kind}:{rid}")
 
 
-def drain_outbox(*, lock_timeout: float = WRITER_TIMEOUT, rebuild_when_needed: bool = True) -> int:
+def drain_outbox(*, lock_timeout: float | None = None, rebuild_when_needed: bool = True) -> int:
     """Apply the log's rows this machine's index has not applied; return how many were applied.
 
     Only one process writes at a time. A process that cannot get the writer lock within
@@ -314,10 +318,11 @@ def drain_outbox(*, lock_timeout: float = WRITER_TIMEOUT, rebuild_when_needed: b
     index = current_index()
     settle = _setting("SEARCH_LOG_SETTLE_SECONDS")
     rebuilt_here = False
+    lock_timeout = WRITER_TIMEOUT if lock_timeout is None else lock_timeout
     try:
         while True:
             db.session.rollback()  # a fresh snapshot for each look
-            status = look(index)
+            status = look(index, db.session)
             if index.is_outdated():
                 break  # reindex replaces it; the rows wait in the log
             if status.rebuild_reason:
@@ -449,6 +454,15 @@ def index_ready() -> bool:
     """This machine has a usable index that follows the log (else reindex --if-missing rebuilds it)."""
     index = current_index()
     return not index.is_outdated() and look(index).rebuild_reason is None
+
+
+def ensure_index() -> bool:
+    """At a server's start: rebuild this machine's index unless it is ready; whether it was rebuilt."""
+    if index_ready():
+        return False
+    log.warning("no usable search index on this machine: rebuilding it before serving")
+    rebuild()
+    return True
 
 
 def _register(ident: str, folder: str) -> int:

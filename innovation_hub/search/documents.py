@@ -193,5 +193,5 @@ def statuses(kind: str, ids: list[int]) -> dict[int, RecordStatus]:
     model = {"achievement": Achievement, "patent": Patent}[kind]
     out = {}
     for chunk in _chunks(sorted(ids)):
-        out.update(db.session.execute(select(model.id, model.status).where(model.id.in_(chunk))).tuples())
+        out.update(db.session.execute(select(model.id, model.status).where(model.id.in_(chunk))).all())
     return out

@@ -36,7 +36,7 @@ def verify_index() -> list[str]:
         return [f"本机检索索引（{index.root}）是旧版软件建成的，无法检索：{REINDEX}"]
     changelog.drain_outbox(rebuild_when_needed=False)
     db.session.rollback()
-    status = changelog.look(index)
+    status = changelog.look(index, db.session)
     if status.live is None:
         return [f"本机没有检索索引（{index.root} 缺失或为空）：{REINDEX}"]
     problems = _position_problems(status)
@@ -69,7 +69,7 @@ def _document_problems(index) -> list[str]:
     kinds, ids, versions = (index.column(searcher, name) for name in ("type", "record_id", "version"))
     seen = Counter((kinds[d], ids[d]) for d in searcher.reader().all_doc_ids())
     out = []
-    for key, (version, title) in sorted(expected.items()):
+    for key, (_version, title) in sorted(expected.items()):
         if key not in seen:
             out.append(f"{KIND_LABELS[key[0]]} {key[1]}《{title}》已公开，但本机检索索引中没有它")
     gone = [key for key in seen if key not in expected]
