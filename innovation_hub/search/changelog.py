@@ -416,6 +416,12 @@ def _rebuilding_here(index: SearchIndex) -> bool:
     return index.rebuilding is not None and index.rebuilding.is_alive()
 
 
+def _rebuilding_elsewhere(index: SearchIndex) -> bool:
+    """Another process holds the rebuild lock (a look, not a promise: the rebuild itself takes the lock)."""
+    with _rebuild_lock(index, wait=False) as free:
+        return not free
+
+
 def ensure_rebuilt(status: Status) -> int | None:
     """Rebuild this machine's index for the reason `status` gives, unless another process is at it;
     the documents written, or None when no rebuild was done here and now.
@@ -426,7 +432,7 @@ def ensure_rebuilt(status: Status) -> int | None:
     """
     index = current_index()
     reason = status.rebuild_reason
-    if _rebuilding_here(index):
+    if _rebuilding_here(index) or _rebuilding_elsewhere(index):
         return None
     if status.copied:
         (index.root / "INDEX_ID").unlink(missing_ok=True)  # this copy takes an id of its own
@@ -457,8 +463,10 @@ def index_ready() -> bool:
 
 
 def ensure_index() -> bool:
-    """At a server's start: rebuild this machine's index unless it is ready; whether it was rebuilt."""
+    """At a server's start: rebuild this machine's index unless it is ready (then bring it up to the
+    log); whether it was rebuilt."""
     if index_ready():
+        drain_outbox()
         return False
     log.warning("no usable search index on this machine: rebuilding it before serving")
     rebuild()
