@@ -251,29 +251,27 @@ def unapplied_count() -> int | None:
     return db.session.execute(select(func.count()).select_from(IndexJob).where(position.unapplied())).scalar()
 
 
-def follow(*, force: bool = False, rebuild_when_needed: bool = True) -> Status | None:
+def follow() -> None:
     """Before a search: bring this machine's index up to the log, looking at most once every
-    SEARCH_LOG_CHECK_SECONDS per process (always with `force`). A missing or unusable index is
-    rebuilt (see rebuild_when_needed); an outdated one waits for reindex."""
+    SEARCH_LOG_CHECK_SECONDS per process. A missing or unusable index is rebuilt (ensure_rebuilt);
+    an outdated one waits for reindex."""
     index = current_index()
     now = time.monotonic()
-    if not force and now - index.checked_at < _setting("SEARCH_LOG_CHECK_SECONDS"):
-        return None
+    if now - index.checked_at < _setting("SEARCH_LOG_CHECK_SECONDS"):
+        return
     index.checked_at = now
     if index.is_outdated() or _rebuilding_here(index):
-        return None
+        return
     status = look(index)
     if status.rebuild_reason:
-        if rebuild_when_needed:
-            ensure_rebuilt(status)
-        return status
+        ensure_rebuilt(status)
+        return
     if status.unapplied or status.settled_gaps(time.time(), _setting("SEARCH_LOG_SETTLE_SECONDS")):
         drain_outbox(lock_timeout=0.0)  # a process of this machine that holds the lock applies them
     elif status.reported_at is None or utcnow() - status.reported_at > timedelta(seconds=_report_every()):
         with db.engine.begin() as connection:  # still alive: this index keeps counting when the log is pruned
             connection.execute(update(IndexPosition).where(IndexPosition.index_id == status.ident)
                                .values(reported_at=utcnow()))
-    return status
 
 
 def _report_every() -> float:

@@ -178,3 +178,15 @@ def test_on_postgresql_a_transaction_that_took_an_earlier_id_and_commits_later_i
         assert titles(app, "改后") == ["事务乙改后的成果"]
         a.commit()
     assert sorted(titles(app, "改后")) == ["事务乙改后的成果", "事务甲改后的成果"]
+
+
+def test_a_server_that_only_searches_keeps_reporting(app):
+    """An idle server's searches say it is alive, so pruning keeps waiting for it."""
+    gen_studio("只搜索的服务器工作室")
+    app.config["SEARCH_LOG_CHECK_SECONDS"] = 0
+    titles(app, "只搜索")
+    long_ago = utcnow() - timedelta(hours=1)
+    with db.engine.begin() as connection:
+        connection.execute(update(IndexPosition).values(reported_at=long_ago))
+    titles(app, "只搜索")
+    assert db.session.scalar(select(IndexPosition.reported_at)) > long_ago + timedelta(minutes=30)
