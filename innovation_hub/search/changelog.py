@@ -61,7 +61,7 @@ CLOCK_MARGIN = 300.0
 _draining = contextvars.ContextVar("search_draining", default=False)
 
 
-def _setting(name: str) -> float:
+def setting(name: str) -> float:
     return float(current_app.config[name])
 
 
@@ -257,7 +257,7 @@ def follow() -> None:
     an outdated one waits for reindex."""
     index = current_index()
     now = time.monotonic()
-    if now - index.checked_at < _setting("SEARCH_LOG_CHECK_SECONDS"):
+    if now - index.checked_at < setting("SEARCH_LOG_CHECK_SECONDS"):
         return
     index.checked_at = now
     if index.is_outdated() or _rebuilding_here(index):
@@ -266,7 +266,7 @@ def follow() -> None:
     if status.rebuild_reason:
         ensure_rebuilt(status)
         return
-    if status.unapplied or status.settled_gaps(time.time(), _setting("SEARCH_LOG_SETTLE_SECONDS")):
+    if status.unapplied or status.settled_gaps(time.time(), setting("SEARCH_LOG_SETTLE_SECONDS")):
         drain_outbox(lock_timeout=0.0)  # a process of this machine that holds the lock applies them
     elif status.reported_at is None or utcnow() - status.reported_at > timedelta(seconds=_report_every()):
         with db.engine.begin() as connection:  # still alive: this index keeps counting when the log is pruned
@@ -275,7 +275,7 @@ def follow() -> None:
 
 
 def _report_every() -> float:
-    return min(300.0, _setting("SEARCH_INDEX_LIVE_SECONDS") / 10)
+    return min(300.0, setting("SEARCH_INDEX_LIVE_SECONDS") / 10)
 
 
 # ------------------------------------------------------------------ the drain
@@ -314,7 +314,7 @@ def drain_outbox(*, lock_timeout: float | None = None, rebuild_when_needed: bool
     token = _draining.set(True)
     done = 0
     index = current_index()
-    settle = _setting("SEARCH_LOG_SETTLE_SECONDS")
+    settle = setting("SEARCH_LOG_SETTLE_SECONDS")
     rebuilt_here = False
     lock_timeout = WRITER_TIMEOUT if lock_timeout is None else lock_timeout
     try:
@@ -379,7 +379,7 @@ def drain_outbox(*, lock_timeout: float | None = None, rebuild_when_needed: bool
 
 def prune_log() -> int:
     """Delete the log's rows every live index has passed; return how many."""
-    live_since = utcnow() - timedelta(seconds=_setting("SEARCH_INDEX_LIVE_SECONDS"))
+    live_since = utcnow() - timedelta(seconds=setting("SEARCH_INDEX_LIVE_SECONDS"))
     with write_transaction() as session:
         state = _locked_log_state(session)
         floor = session.execute(select(func.min(IndexPosition.position))
@@ -434,7 +434,7 @@ def ensure_rebuilt(status: Status) -> int | None:
         return None
     if status.copied:
         (index.root / "INDEX_ID").unlink(missing_ok=True)  # this copy takes an id of its own
-    if has_request_context() and documents.count_all() > _setting("SEARCH_INLINE_REBUILD_MAX"):
+    if has_request_context() and documents.count_all() > setting("SEARCH_INLINE_REBUILD_MAX"):
         log.warning("rebuilding the search index in the background: %s", reason)
         app = current_app._get_current_object()
 
@@ -489,7 +489,7 @@ def _register(ident: str, folder: str) -> int:
 def _snapshot_position(pruned: int, folder: str) -> Position:
     """What a rebuild that reads the records from now on covers: every row of the log seen now. The
     ids missing among the recent rows may belong to transactions still open: they are gaps."""
-    cutoff = utcnow() - timedelta(seconds=_setting("SEARCH_LOG_SETTLE_SECONDS") + CLOCK_MARGIN)
+    cutoff = utcnow() - timedelta(seconds=setting("SEARCH_LOG_SETTLE_SECONDS") + CLOCK_MARGIN)
     start = db.session.execute(select(func.max(IndexJob.id)).where(IndexJob.created_at < cutoff)).scalar() or 0
     start = max(start, pruned)
     recent = list(db.session.execute(select(IndexJob.id).where(IndexJob.id > start).order_by(IndexJob.id)).scalars())

@@ -55,7 +55,7 @@ def _position_problems(status: changelog.Status) -> list[str]:
         newest = db.session.execute(select(func.max(IndexJob.id))).scalar()
         out.append(f"本机检索索引（编号 {status.ident}）还有 {waiting} 条变更未应用：位置 {position.position}，"
                    f"已应用到 {position.high}，变更日志最新到 {newest}")
-    settle = changelog._setting("SEARCH_LOG_SETTLE_SECONDS")
+    settle = changelog.setting("SEARCH_LOG_SETTLE_SECONDS")
     for lo, hi, seen in position.gaps:
         if time.time() - seen >= settle:
             out.append(f"本机检索索引（编号 {status.ident}）的位置停在 {position.position}："
