@@ -150,10 +150,14 @@ def _write_position(index: SearchIndex, ident: str, position: Position) -> None:
     values = {"position": position.position, "high": position.high, "gaps": position.encoded_gaps(),
               "folder": position.folder, "label": position.label, "reported_at": utcnow()}
     with write_transaction() as session:
-        done = session.execute(update(IndexPosition).where(IndexPosition.index_id == ident).values(**values))
-        if not done.rowcount:
-            session.add(IndexPosition(index_id=ident, **values))
+        _upsert_position(session, ident, values)
     index.known_gaps = position.encoded_gaps()
+
+
+def _upsert_position(session, ident: str, values: dict) -> None:
+    # Only this machine writes its row, and its writers take turns (the writer or rebuild lock).
+    if not session.execute(update(IndexPosition).where(IndexPosition.index_id == ident).values(**values)).rowcount:
+        session.add(IndexPosition(index_id=ident, **values))
 
 
 def pruned_through() -> int:
@@ -479,10 +483,8 @@ def _register(ident: str, folder: str) -> int:
         pruned = _locked_log_state(session).pruned_through
         # This machine's earlier index (a search folder lost with its INDEX_ID) stops holding the log back.
         session.execute(delete(IndexPosition).where(IndexPosition.label == label, IndexPosition.index_id != ident))
-        values = {"position": pruned, "high": pruned, "gaps": "[]", "folder": f"building {folder}",
-                  "label": label, "reported_at": utcnow()}
-        if not session.execute(update(IndexPosition).where(IndexPosition.index_id == ident).values(**values)).rowcount:
-            session.add(IndexPosition(index_id=ident, **values))
+        _upsert_position(session, ident, {"position": pruned, "high": pruned, "gaps": "[]", "label": label,
+                                          "folder": f"building {folder}", "reported_at": utcnow()})
     return pruned
 
 
