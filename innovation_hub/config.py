@@ -16,3 +16,7 @@ ORG_NAME = "市总工会"
 PAGE_CACHE_ENTRIES = 512
 # werkzeug's password hashing method (its default, scrypt); tests set a cheap one.
 PASSWORD_HASH_METHOD = "scrypt"
+# Where proof files are kept: a folder inside the instance folder by default. With several app servers on
+# one database, set it to a folder all of them mount (an absolute path); each keeps its own search index.
+UPLOADS_FOLDER = "uploads"
+# A site on a database server (not SQLite) must set SECRET_KEY: every app server signs the same cookies.

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, select
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -89,6 +89,27 @@ def write_transaction() -> Iterator:
             callback()
         except Exception:
             log.exception("after-commit step %s failed; its work stays queued", callback.__name__)
+
+
+def lock(*records) -> None:
+    """Hold each record's row lock for the rest of the write transaction, and reload it.
+
+    A check-then-write decides from rows it read: on PostgreSQL (READ COMMITTED, concurrent writers) two
+    transactions could both see a record as 待审核 and both approve it. SELECT … FOR UPDATE makes the second
+    wait for the first and then read its outcome. On SQLite, BEGIN IMMEDIATE already runs writers one at a
+    time, and SQLAlchemy renders no FOR UPDATE there. Lock the parent row every writer of the children
+    locks (the assignment for its scores, the round for its nominations), before reading what is decided on.
+    """
+    session = db.session()
+    if not session.info.get("in_write"):
+        raise RuntimeError("lock() belongs inside write_transaction()")
+    for record in records:
+        mapper = inspect(record).mapper
+        key = [mapper.get_property_by_column(column).class_attribute for column in mapper.primary_key]
+        identity = inspect(record).identity
+        # The key column alone: FOR UPDATE may not touch a joined-eager relationship's outer join.
+        session.execute(select(*key).where(*(k == v for k, v in zip(key, identity, strict=True))).with_for_update())
+        session.expire(record)  # read again, now that no other writer can change it
 
 
 def flushed_changes(session) -> list:
