@@ -12,7 +12,7 @@ from .databases import SECRET_KEY, postgres
 
 
 def pytest_report_header(config):
-    return f"database: {'PostgreSQL (TEST_DB=postgresql)' if postgres else 'SQLite (set TEST_DB=postgresql for PostgreSQL)'}"
+    return "database: " + ("PostgreSQL (TEST_DB=postgresql)" if postgres else "SQLite (TEST_DB=postgresql: PostgreSQL)")
 
 
 def pytest_sessionfinish(session, exitstatus):

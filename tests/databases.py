@@ -30,6 +30,21 @@ ON_POSTGRESQL = BACKEND == "postgresql"
 SECRET_KEY = "test-secret-key-not-for-production"
 
 
+@contextmanager
+def environment(**settings: str):
+    """These environment variables set while the block runs, and as they were afterwards."""
+    previous = {key: os.environ.get(key) for key in settings}
+    os.environ.update(settings)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def _plain(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
@@ -73,22 +88,13 @@ class PostgresDatabases:
         with self._admin() as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {self.TEMPLATE} WITH (FORCE)")
             conn.execute(f"CREATE DATABASE {self.TEMPLATE}")
-        saved = {k: os.environ.get(k) for k in ("INNOVATION_HUB_INSTANCE", "FLASK_SQLALCHEMY_DATABASE_URI")}
-        with tempfile.TemporaryDirectory() as instance:
-            os.environ["INNOVATION_HUB_INSTANCE"] = instance
-            os.environ["FLASK_SQLALCHEMY_DATABASE_URI"] = self._url(self.TEMPLATE)
-            try:
-                app = create_app({"TESTING": True, "SECRET_KEY": SECRET_KEY})
-                with app.app_context():
-                    upgrade_schema()
-                    db.session.remove()
-                    db.engine.dispose()
-            finally:
-                for key, value in saved.items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
+        with tempfile.TemporaryDirectory() as instance, environment(
+                INNOVATION_HUB_INSTANCE=instance, FLASK_SQLALCHEMY_DATABASE_URI=self._url(self.TEMPLATE)):
+            app = create_app({"TESTING": True, "SECRET_KEY": SECRET_KEY})
+            with app.app_context():
+                upgrade_schema()
+                db.session.remove()
+                db.engine.dispose()
         self._template_ready = True
 
     def create(self) -> str:

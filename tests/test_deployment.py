@@ -40,7 +40,8 @@ def test_a_file_uploaded_on_one_server_downloads_on_the_other(app, tmp_path, mon
 
     monkeypatch.setenv("INNOVATION_HUB_INSTANCE", str(tmp_path / "second-server"))
     other = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "UPLOADS_FOLDER": str(shared)})
+                        "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "UPLOADS_FOLDER": str(shared)})
     client = other.test_client()
     assert login(client, "admin-b", PASSWORD).status_code == 302
     response = closed(client.get(f"/files/{proof.id}"))

@@ -34,22 +34,14 @@ def live_server(tmp_path_factory):
     from innovation_hub.demo.seed import seed_demo
     from innovation_hub.extensions import upgrade_schema
 
-    from ..databases import SECRET_KEY, postgres
+    from ..databases import SECRET_KEY, environment, postgres
 
     instance = tmp_path_factory.mktemp("browser-instance")
     settings = {"INNOVATION_HUB_INSTANCE": str(instance)}
     if postgres is not None:
         settings.update(FLASK_SQLALCHEMY_DATABASE_URI=postgres.create(), FLASK_SECRET_KEY=SECRET_KEY)
-    previous = {key: os.environ.get(key) for key in settings}
-    os.environ.update(settings)
-    try:
+    with environment(**settings):
         app = create_app({"WTF_CSRF_ENABLED": True})
-    finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     with app.app_context():
         upgrade_schema()
         seed_demo()
