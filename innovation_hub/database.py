@@ -33,7 +33,16 @@ def after_write_commit(callback: Callable[[], None]) -> Callable[[], None]:
 
 
 def configure_engine(engine: Engine) -> None:
-    """Install the SQLite pragmas and explicit BEGIN handling on `engine`."""
+    """Install the SQLite pragmas and explicit BEGIN handling on `engine` (PostgreSQL: a lock wait bound)."""
+    if engine.dialect.name == "postgresql":
+        @event.listens_for(engine, "connect")
+        def _on_pg_connect(dbapi_conn, _record):
+            # As SQLite's busy timeout: a writer waiting longer than this for a row lock gives up (503, retry)
+            # instead of holding a worker until gunicorn kills it.
+            with dbapi_conn.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+            dbapi_conn.commit()
+        return
     if engine.dialect.name != "sqlite":
         return
 
