@@ -7,11 +7,12 @@ a busy timeout and BEGIN IMMEDIATE for writes gave neither.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -119,6 +120,20 @@ def lock(*records) -> None:
         # The key column alone: FOR UPDATE may not touch a joined-eager relationship's outer join.
         session.execute(select(*key).where(*(k == v for k, v in zip(key, identity, strict=True))).with_for_update())
         session.expire(record)  # read again, now that no other writer can change it
+
+
+def lock_key(namespace: str, *parts) -> None:
+    """Hold a lock on a natural key whose row may not exist yet, for the rest of the write transaction.
+
+    Get-or-create by a natural key (a person by name + host unit) has no row to lock before it exists: two
+    PostgreSQL transactions would both find nothing and both insert. A transaction-level advisory lock on the
+    key's hash makes the second wait, then find the first one's row. SQLite's BEGIN IMMEDIATE already did.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b("\x1f".join([namespace, *map(str, parts)]).encode(), digest_size=8).digest()
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(digest, "big", signed=True)})
 
 
 def flushed_changes(session) -> list:

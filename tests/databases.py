@@ -106,7 +106,8 @@ class PostgresDatabases:
         return self._url(name)
 
     def _track(self, dbapi_connection, _record) -> None:
-        self._connections.add(dbapi_connection)
+        if hasattr(dbapi_connection, "info"):  # psycopg's; a test may also open SQLite files of its own
+            self._connections.add(dbapi_connection)
 
     def drop(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]

@@ -117,3 +117,26 @@ def test_concurrent_draft_saves_of_one_judge_keep_one_score_per_criterion(app):
         select(Score.criterion_id, func.count()).where(Score.assignment_id == assignment_id)
         .group_by(Score.criterion_id)).tuples().all())
     assert per_criterion == {c: 1 for c in criteria}
+
+
+def test_two_studios_naming_the_same_new_person_at_once_both_save(app):
+    from innovation_hub.catalogue.models import Person
+    from innovation_hub.models import Category
+
+    studios = [gen_studio(f"并发工作室{i}", host_unit="同一家工厂") for i in range(4)]
+    owners = [gen_user(role="studio", studio=s) for s in studios]
+
+    def save(owner_id: int, n: int):
+        def prepare():
+            owner = db.session.get(User, owner_id)
+            owner.studio  # noqa: B018  (loaded before the race, like a view's current_user)
+            db.session.commit()
+            return lambda: services.save_achievement(owner, services.AchievementData(
+                studio_name="", title=f"同时填报的成果{n}", category=Category.INNOVATION, year=2024,
+                completers=["新同事甲", "新同事乙"]))
+        return prepare
+
+    outcomes = run_together(app, [save(o.id, i) for i, o in enumerate(owners)])
+    assert outcomes == Counter(ok=4)
+    names = db.session.scalars(select(Person.name).where(Person.host_unit == "同一家工厂", Person.name.like("新同事%")))
+    assert sorted(names) == ["新同事乙", "新同事甲"]
