@@ -26,3 +26,7 @@ SEARCH_LOG_SETTLE_SECONDS = 600
 SEARCH_INDEX_LIVE_SECONDS = 2 * 24 * 3600
 # A missing index found while serving is rebuilt during the request up to this many documents, else in the background.
 SEARCH_INLINE_REBUILD_MAX = 300
+# Where proof files are kept: a folder inside the instance folder by default. With several app servers on
+# one database, set it to a folder all of them mount (an absolute path); each keeps its own search index.
+UPLOADS_FOLDER = "uploads"
+# A site on a database server (not SQLite) must set SECRET_KEY: every app server signs the same cookies.
