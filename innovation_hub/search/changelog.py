@@ -58,6 +58,7 @@ PRUNE_EVERY = 60.0  # seconds between two prunes by one process
 # A rebuild takes as gaps the missing ids among the rows written within the settle time and this margin
 # before it (their created_at comes from each machine's clock).
 CLOCK_MARGIN = 300.0
+MAX_GAP_RUNS = 100  # runs of missing ids an index keeps apart (each is a term of the query for unapplied rows)
 _draining = contextvars.ContextVar("search_draining", default=False)
 
 
@@ -98,6 +99,10 @@ class Position:
             gaps.extend([a, b, now] for a, b in _holes(high + 1, ids[-1], ids))
             high = ids[-1]
         gaps = sorted(g for g in gaps if now - g[2] < settle)  # older ones were rolled back
+        while len(gaps) > MAX_GAP_RUNS:  # keep the query short: join the two closest runs
+            i = min(range(len(gaps) - 1), key=lambda k: gaps[k + 1][0] - gaps[k][1])
+            # The ids between them are read again (harmless), and the run waits for its later part.
+            gaps[i:i + 2] = [[gaps[i][0], gaps[i + 1][1], max(gaps[i][2], gaps[i + 1][2])]]
         position = max(self.position, gaps[0][0] - 1 if gaps else high)
         return Position(position, high, gaps, self.folder, self.label)
 

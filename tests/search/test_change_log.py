@@ -161,6 +161,14 @@ def test_the_position_keeps_gaps_as_runs():
     assert (settled.position, settled.gaps) == (19, [])
 
 
+def test_many_gaps_are_joined_into_fewer_runs(monkeypatch):
+    monkeypatch.setattr(changelog, "MAX_GAP_RUNS", 2)
+    position = changelog.Position(position=1, high=3, gaps=[[2, 2, 50.0]])
+    moved = position.advanced([5, 9], float("inf"), now=100.0, settle=600)
+    # 2, 4 and 6–8 are missing: the two closest runs (2 and 4) become one, which waits as long as its later part.
+    assert moved.gaps == [[2, 4, 100.0], [6, 8, 100.0]] and (moved.position, moved.high) == (1, 9)
+
+
 def test_on_postgresql_a_transaction_that_took_an_earlier_id_and_commits_later_is_applied(app):
     """The same order with the database's own sequence: two open transactions, the later id first."""
     if db.engine.dialect.name != "postgresql":
