@@ -184,15 +184,25 @@ class _Writer:
                                       for owner, people in owners.items()
                                       for position, person in enumerate(people)])
 
-    def _upsert_rows(self, model, kind: str, created: list[dict], changed: list[dict],
-                     fields: tuple[str, ...]) -> list[int]:
-        """Insert `created` (return their ids in order) and update the `fields` of `changed` (with their id)."""
+    def _upsert_rows(self, model, kind: str, created: list[dict], changed: list[dict], fields: tuple[str, ...],
+                     key: tuple[str, ...]) -> list[int]:
+        """Insert `created` (return their ids in order) and update the `fields` of `changed` (with their id).
+
+        The new ids are read back by the natural `key`: INSERT … RETURNING in parameter order makes
+        SQLite insert one row per statement (100k statements for a large ledger).
+        """
         table = model.__table__
         ids = []
         if created:
-            stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-            ids = list(self._execute(stmt, [{**row, "created_at": self.now, "updated_at": self.now}
-                                            for row in created]).scalars())
+            self._execute(insert(table), [{**row, "created_at": self.now, "updated_at": self.now} for row in created])
+            wanted = {tuple(row[name] for name in key) for row in created}
+            columns = [table.c.id, *(table.c[name] for name in key)]
+            found = {}
+            for rid, *values in _rows(lambda chunk: select(*columns).where(table.c[key[0]].in_(chunk)),
+                                      {row[key[0]] for row in created}):
+                if tuple(values) in wanted:
+                    found[tuple(values)] = rid
+            ids = [found[tuple(row[name] for name in key)] for row in created]
         if changed:
             stmt = update(table).where(table.c.id == bindparam("row_id")).values(
                 {name: bindparam(name) for name in (*fields, "updated_at")})
@@ -258,7 +268,7 @@ class _Writer:
             result.count(False, row_changed)
 
         self._execute(insert(Honour.__table__), new_honours)
-        ids = self._upsert_rows(Studio, "studio", created, changed, _STUDIO_FIELDS)
+        ids = self._upsert_rows(Studio, "studio", created, changed, _STUDIO_FIELDS, ("name",))
         for values, title_changes, sid in zip(created, titles_of_created, ids, strict=True):
             self.studio_rows[values["name"]] = {**values, "id": sid}
             new_titles.extend({"studio_id": sid, **key, **title} for key, title in title_changes)
@@ -299,7 +309,8 @@ class _Writer:
                 self.jobs.add(("achievement", old["id"]))
                 row_changed = True
             result.count(False, row_changed)
-        ids = self._upsert_rows(Achievement, "achievement", created, changed, _ACHIEVEMENT_FIELDS)
+        ids = self._upsert_rows(Achievement, "achievement", created, changed, _ACHIEVEMENT_FIELDS,
+                                 ("studio_id", "title"))
         for values, people, aid in zip(created, people_of_created, ids, strict=True):
             links[aid] = people
             self.achievement_ids[(values["studio_id"], values["title"])] = aid
@@ -356,7 +367,7 @@ class _Writer:
                 self.jobs.add(("patent", old["id"]))
                 row_changed = True
             result.count(False, row_changed)
-        ids = self._upsert_rows(Patent, "patent", created, changed, _PATENT_FIELDS)
+        ids = self._upsert_rows(Patent, "patent", created, changed, _PATENT_FIELDS, ("number",))
         links.update(zip(ids, people_of_created, strict=True))
         self._write_links(PatentInventor, "patent_id", links, replaced)
 
