@@ -82,7 +82,9 @@ class Person(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(50))
     host_unit: Mapped[str] = mapped_column(String(120), default="")
     honours: Mapped[list[Honour]] = relationship(
-        back_populates="person", order_by="Honour.year", cascade="all, delete-orphan"
+        back_populates="person", cascade="all, delete-orphan",
+        # Unknown years last on every database (SQLite sorts NULL first, PostgreSQL last).
+        order_by=lambda: (Honour.year.asc().nulls_last(), Honour.id),
     )
 
     def __repr__(self) -> str:

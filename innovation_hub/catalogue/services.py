@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from ..database import write_cache, write_transaction
+from ..database import lock_key, write_cache, write_transaction
 from ..extensions import db
 from ..models import Category, District, Level, PatentKind, RecordStatus, TitleState
 from . import patent_numbers
@@ -107,9 +107,11 @@ def find_or_create_person(name: str, host_unit: str) -> Person:
     key = person_key(name, host_unit)
     person = cache.get(key)
     if person is None:
-        person = session.execute(
-            select(Person).where(Person.name == key[0], Person.host_unit == key[1])
-        ).scalar_one_or_none()
+        find = select(Person).where(Person.name == key[0], Person.host_unit == key[1])
+        person = session.execute(find).scalar_one_or_none()
+        if person is None:
+            lock_key("person", *key)  # another transaction may be creating the same person right now
+            person = session.execute(find).scalar_one_or_none()
         if person is None:
             person = Person(name=key[0], host_unit=key[1])
             session.add(person)

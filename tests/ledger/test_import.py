@@ -194,7 +194,7 @@ def test_cell_forms_are_accepted(app, tmp_path):
 
     studio = db.session.execute(select(Studio).where(Studio.name == "星火创新工作室")).scalar_one()
     assert [(h.title, h.year) for h in studio.leader.honours] == [
-        ("技术能手", None), ("全国劳动模范", 2015), ("五一劳动奖章", 2017), ("朝阳工匠", 2019)]
+        ("全国劳动模范", 2015), ("五一劳动奖章", 2017), ("朝阳工匠", 2019), ("技术能手", None)]
     assert db.session.execute(select(Studio.named_year).where(Studio.name == "红旗工匠工作室")).scalar() == 2020
     achievement = db.session.execute(select(Achievement).where(Achievement.title == "大型轴承快速拆装工装"))
     achievement = achievement.scalar_one()
