@@ -20,6 +20,7 @@ PASSWORD_HASH_METHOD = "scrypt"
 # one database, set it to a folder all of them mount (an absolute path); each keeps its own search index.
 UPLOADS_FOLDER = "uploads"
 # A site on a database server (not SQLite) must set SECRET_KEY: every app server signs the same cookies.
+
 # Ledger (台账) import limits. An xlsx is a zip archive: it is checked before it is opened (a few MiB can
 # inflate to gigabytes, an "Excel bomb"), and each sheet's rows while they are read. A 100k-row ledger is
 # about 11 MiB, with 78 MiB uncompressed (47 MiB of it the shared-strings table), compressed 6–8 times.
