@@ -14,6 +14,7 @@ from xml.parsers import expat
 from flask import current_app
 from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from .archive import Limits, check_archive, not_a_workbook
 from .errors import LedgerError, LedgerInvalid
@@ -51,14 +52,37 @@ def read_ledger(path: str | os.PathLike, limits: Limits | None = None) -> dict[s
             workbook.close()
 
 
+class _Sheet(ReadOnlyWorksheet):
+    """A read-only sheet that does not look for its stored size when it is opened.
+
+    openpyxl reads a sheet up to its <dimension> element to learn its size; a sheet without one is
+    read to its end, before any row limit can stop it. The ledger ignores the stored size anyway
+    (reset_dimensions: some writers store a wrong one) and reads what is there.
+    """
+
+    def _get_size(self):
+        pass
+
+
 class _Reader(ExcelReader):
-    """openpyxl's read-only reader with the shared-strings table read by read_shared_strings (4× faster)."""
+    """openpyxl's read-only reader with faster shared strings and sheets opened as _Sheet."""
 
     def read_strings(self):
         part = self.package.find(SHARED_STRINGS)
         if part is not None:
             with self.archive.open(part.PartName[1:]) as source:
                 self.shared_strings = read_shared_strings(source)
+
+    def read_worksheets(self):
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files:
+                continue
+            if "chartsheet" in rel.Type:
+                self.read_chartsheet(sheet, rel)
+                continue
+            worksheet = _Sheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state
+            self.wb._sheets.append(worksheet)
 
 
 def _open(path: Path):

@@ -157,3 +157,16 @@ def test_a_flood_of_blank_row_elements_is_refused(app, tmp_path):
     with pytest.raises(LedgerInvalid) as caught:
         import_ledger(path)
     assert [(e.sheet, e.row) for e in caught.value.errors] == [("成果", 1002)]
+
+
+def test_reading_stops_at_the_row_limit(app, tmp_path):
+    """Nothing past the limit is read, even to learn the sheet's size: here it is not even XML."""
+    app.config["LEDGER_MAX_ROWS"] = 1000
+    path = valid_ledger(tmp_path / "l.xlsx")
+    part = bombs.sheet_part(path, "成果")
+    rest = [b"<row r='x'><<<not xml" * 1000]
+    bombs.rewrite(path, lambda name, data: None if name == part else data, [(part, [
+        bombs.SHEET_HEAD.encode(), bombs.header_row(ACHIEVEMENT_HEADERS), *bombs.blank_rows(2, 5000), *rest])])
+    with pytest.raises(LedgerInvalid) as caught:
+        import_ledger(path)
+    assert [(e.sheet, e.row) for e in caught.value.errors] == [("成果", 1002)]

@@ -74,7 +74,7 @@ def test_a_large_ledger_imports_correctly(app, client, tmp_path, count_sql):
     assert [(t.level.label, t.year, t.doc_number) for t in studio.titles] == [
         ("市级", 2015, "朝工发〔2015〕7号"), ("省级", 2020, "")]
     # The same leader (name + host unit) heads studios 7, 15, 23, 31 and 39: the honours of every row add up.
-    assert [(h.title, h.year) for h in studio.leader.honours] == [("朝阳工匠", y) for y in (2003, 2007, 2011, 2015, 2019)]
+    assert [h.year for h in studio.leader.honours] == [2003, 2007, 2011, 2015, 2019]
     achievement = db.session.execute(select(Achievement).where(Achievement.title == "成果7-5")).scalar_one()
     assert [p.name for p in achievement.completers] == [POOL[12 % 8], POOL[13 % 8], POOL[14 % 8]]
     assert all(p.host_unit == "单位1" for p in achievement.completers)
