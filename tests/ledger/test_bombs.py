@@ -129,7 +129,7 @@ def test_blank_rows_count_against_the_row_limit(app, tmp_path):
 
 
 def test_a_million_blank_rows_stop_at_the_default_limit(app, tmp_path):
-    """One cell on Excel's last row: the rows before it are never walked past the limit (100,000)."""
+    """One cell on Excel's last row, under the default limit (100,000): refused at that row, nothing walked."""
     path = valid_ledger(tmp_path / "l.xlsx")
     part = bombs.sheet_part(path, "专利")
 
@@ -142,7 +142,7 @@ def test_a_million_blank_rows_stop_at_the_default_limit(app, tmp_path):
     bombs.rewrite(path, last_row)
     with pytest.raises(LedgerInvalid) as caught:
         import_ledger(path)
-    assert [(e.sheet, e.row) for e in caught.value.errors] == [("专利", 100_002)]
+    assert [(e.sheet, e.row) for e in caught.value.errors] == [("专利", 1_048_576)]
     assert nothing_written()
 
 
