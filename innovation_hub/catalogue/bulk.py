@@ -184,6 +184,14 @@ class _Writer:
                                       for owner, people in owners.items()
                                       for position, person in enumerate(people)])
 
+    def _write_batch(self, batch: _Batch, model, link, owner_key: str, key: tuple[str, ...]) -> list[int]:
+        """Write a batch of achievements or patents and their people; return the new records' ids."""
+        ids = self._upsert_rows(model, batch.kind, batch.created, batch.changed, batch.fields, key)
+        batch.links.update(zip(ids, batch.people_of_created, strict=True))
+        self.jobs.update((batch.kind, rid) for rid in batch.replaced)
+        self._write_links(link, owner_key, batch.links, batch.replaced)
+        return ids
+
     def _upsert_rows(self, model, kind: str, created: list[dict], changed: list[dict], fields: tuple[str, ...],
                      key: tuple[str, ...]) -> list[int]:
         """Insert `created` (return their ids in order) and update the `fields` of `changed` (with their id).
@@ -289,34 +297,17 @@ class _Writer:
                           for data, studio in zip(items, studios, strict=True) for name in data.completers})
         old_links = self._links(AchievementCompleter, AchievementCompleter.achievement_id,
                                 [row["id"] for row in existing.values()])
-        created, changed, people_of_created, links, replaced = [], [], [], {}, set()
+        batch = _Batch("achievement", _ACHIEVEMENT_FIELDS)
         for data, studio in zip(self._each("achievement", items), studios, strict=True):
             people = [self.people[person_key(name, studio["host_unit"])] for name in data.completers]
             values = {"studio_id": studio["id"], "title": data.title.strip(), "category": data.category,
                       "year": data.year, "value_wan": data.value_wan, "summary": data.summary, "status": self.status}
-            old = existing.get((studio["id"], data.title))
-            if old is None:
-                created.append({**values, "return_reason": ""})
-                people_of_created.append(people)
-                result.count(True, False)
-                continue
-            row_changed = any(old[key] != values[key] for key in _ACHIEVEMENT_FIELDS)
-            if row_changed:
-                changed.append({**old, **values})
-            if old_links.get(old["id"], []) != people:
-                links[old["id"]] = people
-                replaced.add(old["id"])
-                self.jobs.add(("achievement", old["id"]))
-                row_changed = True
-            result.count(False, row_changed)
-        ids = self._upsert_rows(Achievement, "achievement", created, changed, _ACHIEVEMENT_FIELDS,
-                                 ("studio_id", "title"))
-        for values, people, aid in zip(created, people_of_created, ids, strict=True):
-            links[aid] = people
+            batch.add(existing.get((studio["id"], values["title"])), values, people, old_links, result)
+        ids = self._write_batch(batch, Achievement, AchievementCompleter, "achievement_id", ("studio_id", "title"))
+        for values, aid in zip(batch.created, ids, strict=True):
             self.achievement_ids[(values["studio_id"], values["title"])] = aid
-        for row in changed:
+        for row in batch.changed:
             self.achievement_ids[(row["studio_id"], row["title"])] = row["id"]
-        self._write_links(AchievementCompleter, "achievement_id", links, replaced)
 
     # ------------------------------------------------------------ patents
 
@@ -340,7 +331,7 @@ class _Writer:
         self._person_ids({person_key(name, studio["host_unit"])
                           for data, studio in zip(items, studios, strict=True) for name in data.inventors})
         old_links = self._links(PatentInventor, PatentInventor.patent_id, [row["id"] for row in existing.values()])
-        created, changed, people_of_created, links, replaced = [], [], [], {}, set()
+        batch = _Batch("patent", _PATENT_FIELDS)
         for i, (data, studio, number) in enumerate(zip(self._each("patent", items), studios, numbers, strict=True)):
             achievement_id = None
             if data.achievement_title:
@@ -352,24 +343,8 @@ class _Writer:
             values = {"number": number, "title": data.title.strip(), "kind": data.kind, "studio_id": studio["id"],
                       "patentee": data.patentee, "filing_date": data.filing_date, "grant_date": data.grant_date,
                       "achievement_id": achievement_id, "abstract": data.abstract, "status": self.status}
-            old = existing.get(number)
-            if old is None:
-                created.append({**values, "return_reason": ""})
-                people_of_created.append(people)
-                result.count(True, False)
-                continue
-            row_changed = any(old[key] != values[key] for key in _PATENT_FIELDS)
-            if row_changed:
-                changed.append({**old, **values})
-            if old_links.get(old["id"], []) != people:
-                links[old["id"]] = people
-                replaced.add(old["id"])
-                self.jobs.add(("patent", old["id"]))
-                row_changed = True
-            result.count(False, row_changed)
-        ids = self._upsert_rows(Patent, "patent", created, changed, _PATENT_FIELDS, ("number",))
-        links.update(zip(ids, people_of_created, strict=True))
-        self._write_links(PatentInventor, "patent_id", links, replaced)
+            batch.add(existing.get(number), values, people, old_links, result)
+        self._write_batch(batch, Patent, PatentInventor, "patent_id", ("number",))
 
     # ------------------------------------------------------------ the end
 
@@ -380,6 +355,36 @@ class _Writer:
 
         mark_changed(self.session)
         queue_jobs(self.session, self.jobs)
+
+
+@dataclass
+class _Batch:
+    """The achievements or patents of one call to insert and update, and the people to link to each."""
+
+    kind: str
+    fields: tuple[str, ...]  # the columns compared and written
+    created: list[dict] = field(default_factory=list)
+    people_of_created: list[list[int]] = field(default_factory=list)
+    changed: list[dict] = field(default_factory=list)  # the old row's columns with the new values, id included
+    links: dict[int, list[int]] = field(default_factory=dict)  # record id -> its people, for the records relinked
+    replaced: set[int] = field(default_factory=set)  # existing records whose links are rewritten
+
+    def add(self, old: dict | None, values: dict, people: list[int], old_links: dict[int, list[int]],
+            result: UpsertResult) -> None:
+        """One record: new, or changed when a column or its people (in order) differ, or unchanged."""
+        if old is None:
+            self.created.append({**values, "return_reason": ""})
+            self.people_of_created.append(people)
+            result.count(True, False)
+            return
+        changed = any(old[name] != values[name] for name in self.fields)
+        if changed:
+            self.changed.append({**old, **values})
+        if old_links.get(old["id"], []) != people:
+            self.links[old["id"]] = people
+            self.replaced.add(old["id"])
+            changed = True
+        result.count(False, changed)
 
 
 def _merge_titles(merged: dict[tuple, dict], titles: list[TitleData]) -> list[tuple[dict, dict]]:
