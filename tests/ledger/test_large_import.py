@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from innovation_hub.catalogue import patent_numbers
 from innovation_hub.catalogue.models import Achievement, Patent, Person, Studio
+from innovation_hub.catalogue.versioning import current_version
 from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
 from innovation_hub.ledger.importer import import_ledger
@@ -56,8 +57,10 @@ def large_sheets() -> dict[str, list[list]]:
 
 def test_a_large_ledger_imports_correctly(app, client, tmp_path, count_sql):
     path = write_workbook(tmp_path / "大台账.xlsx", large_sheets())
+    version = current_version()
     with count_sql() as counter:
         report = import_ledger(path)
+    assert current_version() == version + 1  # cached public pages are rebuilt
 
     achievements, patents = STUDIOS * PER_STUDIO, STUDIOS * PATENTS_PER_STUDIO
     assert (report.studios.created, report.achievements.created, report.patents.created) == (
@@ -96,8 +99,10 @@ def test_a_large_ledger_reimports_unchanged_and_edits_update(app, client, tmp_pa
     before = dict(db.session.execute(select(Achievement.id, Achievement.updated_at)).tuples().all())
     db.session.remove()
 
+    version = current_version()
     report = import_ledger(write_workbook(tmp_path / "again.xlsx", sheets))
     assert (report.created, report.updated) == (0, 0)
+    assert current_version() == version  # nothing written: cached pages stay valid
     assert report.achievements.unchanged == STUDIOS * PER_STUDIO
     assert dict(db.session.execute(select(Achievement.id, Achievement.updated_at)).tuples().all()) == before
 
