@@ -68,6 +68,7 @@ bench: $(VENV)/.installed-test bytecode
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/ledger.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check innovation_hub tests bench

@@ -30,3 +30,13 @@ SEARCH_INLINE_REBUILD_MAX = 300
 # one database, set it to a folder all of them mount (an absolute path); each keeps its own search index.
 UPLOADS_FOLDER = "uploads"
 # A site on a database server (not SQLite) must set SECRET_KEY: every app server signs the same cookies.
+
+# Ledger (台账) import limits. An xlsx is a zip archive: it is checked before it is opened (a few MiB can
+# inflate to gigabytes, an "Excel bomb"), and each sheet's rows while they are read. A 100k-row ledger is
+# about 11 MiB, with 78 MiB uncompressed (47 MiB of it the shared-strings table), compressed 6–8 times.
+LEDGER_MAX_ROWS = 100_000  # rows of one sheet below its header, blank rows included
+LEDGER_MAX_FILE_BYTES = 64 * 1024 * 1024  # the xlsx file
+LEDGER_MAX_MEMBERS = 1000  # files inside the archive (Excel writes a dozen or so)
+LEDGER_MAX_MEMBER_BYTES = 256 * 1024 * 1024  # one file inside, uncompressed
+LEDGER_MAX_TOTAL_BYTES = 512 * 1024 * 1024  # all files inside, uncompressed
+LEDGER_MAX_RATIO = 100  # uncompressed ÷ compressed size of one file of 1 MiB or more

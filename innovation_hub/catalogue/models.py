@@ -108,6 +108,15 @@ class Honour(db.Model):
         return f"{self.title}（{self.year}）" if self.year else self.title
 
 
+def highest_valid_title(titles):
+    """The title a studio's 级别 shows: the highest valid one, the latest of equals; None when none is valid.
+
+    Takes anything with level, year and state (StudioTitle rows, or the services' TitleData).
+    """
+    valid = [t for t in titles if t.state is TitleState.VALID]
+    return max(valid, key=lambda t: (t.level.rank, t.year), default=None)
+
+
 class Studio(TimestampMixin, db.Model):
     """A model-worker or craftsman innovation studio (创新工作室)."""
 
@@ -134,8 +143,7 @@ class Studio(TimestampMixin, db.Model):
 
     def refresh_level(self) -> None:
         """Set level and named_year from the highest valid title (the latest of equals)."""
-        valid = [t for t in self.titles if t.state is TitleState.VALID]
-        best = max(valid, key=lambda t: (t.level.rank, t.year), default=None)
+        best = highest_valid_title(self.titles)
         self.level = best.level if best else None
         self.named_year = best.year if best else None
 
