@@ -255,6 +255,8 @@ def run_phase(phase: Phase, work: Path, seconds: float, pg_url: str | None, secr
     base = {**os.environ, "FLASK_SECRET_KEY": secret_key, "PYTHONDONTWRITEBYTECODE": "1"}
     if phase.postgres:
         base["FLASK_SQLALCHEMY_DATABASE_URI"] = create_database(pg_url, f"soak_phase{phase.number}")
+    if phase.servers > 1:  # as the README says for several servers: one upload folder that all of them mount
+        base["FLASK_UPLOADS_FOLDER"] = str(folder / "shared-uploads")
     envs = [dict(base, INNOVATION_HUB_INSTANCE=str(folder / f"instance-{chr(97 + i)}")) for i in range(phase.servers)]
     print(f"\n== phase {phase.number}: {phase.name} — setting up", flush=True)
     flask(envs[0], "init-db")
@@ -337,7 +339,8 @@ def figures(o: Outcome) -> dict[str, str]:
         "4xx": str(four),
         "writes acked / lost": f"{acked} / {len(o.lost)}",
         "index = db (5 s)": (f"yes, {o.index_lag:.1f} s ({o.approved} approved)" if o.index_lag is not None
-                             else f"no: {len(o.index_missing)} missing, {len(o.index_leaks)} leaking"),
+                             else f"no: {len(o.index_missing)} missing, {len(o.index_leaks)} leaking "
+                                  f"({o.approved} approved)"),
         "search p50/p95 ms": f"{ms(percentile(searches, .5))} / {ms(percentile(searches, .95))}",
         "write p50/p95 ms": f"{ms(percentile(writes, .5))} / {ms(percentile(writes, .95))}",
         "flask check": " + ".join(str(len(v)) for v in o.violations.values()),
@@ -358,6 +361,9 @@ def report_phase(o: Outcome) -> None:
             print(f"   {title} ({len(lines)}):")
             for line in summarise(lines):
                 print(f"     {line}")
+    disagreeing = [line.split()[0] for line in o.index_missing + o.index_leaks]
+    if disagreeing:
+        print(f"   index disagreements by server: { {p: disagreeing.count(p) for p in sorted(set(disagreeing))} }")
     for text, ok in o.bounds():
         print(f"   [{'ok' if ok else 'FAIL'}] {text}")
 

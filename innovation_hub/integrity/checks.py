@@ -42,6 +42,7 @@ from ..catalogue.models import (
     Patent,
     PatentInventor,
     Studio,
+    highest_valid_title,
 )
 from ..extensions import db
 from ..models import RecordStatus
@@ -137,7 +138,9 @@ def proof_files() -> list[str]:
             found.append(f"{label}：文件 {stored} 的内容不是记录的类型 {content_type}")
     now = time.time()
     for path in sorted(folder.iterdir()):
-        if path.name in known or not path.is_file() or now - path.stat().st_mtime < UPLOAD_GRACE_SECONDS:
+        # A dot file is an upload still being written (or one whose writer was killed), renamed only when whole.
+        if path.name in known or path.name.startswith(".") or not path.is_file() \
+                or now - path.stat().st_mtime < UPLOAD_GRACE_SECONDS:
             continue
         found.append(f"上传目录中的文件 {path.name}（{path.stat().st_size} 字节）没有对应的证明材料记录")
     return found
@@ -190,7 +193,7 @@ def catalogue() -> list[str]:
                 .where(Studio.id.is_(None)).order_by(model.id)):
             found.append(f"{noun} #{record_id}《{title}》：所属工作室 #{studio_id} 不存在")
     for studio in db.session.scalars(select(Studio).options(selectinload(Studio.titles)).order_by(Studio.id)):
-        best = studio.best_title()
+        best = highest_valid_title(studio.titles)
         expected = (best.level, best.year) if best else (None, None)
         if (studio.level, studio.named_year) != expected:
             found.append(f"工作室 #{studio.id}“{studio.name}”：显示级别 {_level(studio.level, studio.named_year)}，"
