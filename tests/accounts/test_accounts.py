@@ -154,3 +154,5 @@ def test_a_post_without_a_valid_csrf_token_is_refused(app, monkeypatch):
     token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     assert client.post("/login", data={"username": "admin1", "password": PASSWORD,
                                        "csrf_token": token}).status_code == 302
+    with strict.app_context():
+        db.engine.dispose()  # its own engine: close its connections now, not when garbage collected

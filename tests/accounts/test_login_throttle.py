@@ -238,12 +238,18 @@ def behind_proxies(app, monkeypatch):
     """The same instance as `app`, served behind N trusted proxies at 127.0.0.1."""
     monkeypatch.setenv("INNOVATION_HUB_INSTANCE", app.instance_path)
 
+    made = []
+
     def make(proxies: int):
         proxied = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "TRUSTED_PROXIES": proxies,
                               "PASSWORD_HASH_METHOD": app.config["PASSWORD_HASH_METHOD"]})
+        made.append(proxied)
         return proxied.test_client()
 
-    return make
+    yield make
+    for proxied in made:
+        with proxied.app_context():
+            db.engine.dispose()
 
 
 def test_behind_a_trusted_proxy_each_client_has_its_own_address(app, behind_proxies):
