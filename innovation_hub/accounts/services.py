@@ -19,15 +19,17 @@ from .models import LoginThrottle, Role, User
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
-PASSWORD_RULES = f"至少 {MIN_PASSWORD_LENGTH} 位，同时包含字母和数字，不能包含用户名，不能是常见密码"  # shown on the forms
+# Shown on the forms.
+PASSWORD_RULES = f"至少 {MIN_PASSWORD_LENGTH} 位，同时包含字母和数字，不能包含用户名，不能是常见密码"
 # Refused whatever else they satisfy: the passwords every guessing list starts with (compared in lower case).
-COMMON_PASSWORDS = frozenset("""
-password1234 password123 passw0rd123 p@ssw0rd123 password12345 qwerty123456 qwerty12345 qwer123456
-qwert12345 1qaz2wsx3edc 1q2w3e4r5t 1q2w3e4r5t6y q1w2e3r4t5 a1b2c3d4e5 abc1234567 abcd123456 abc123456789
-abcde12345 a123456789 aa123456789 123456789a 1234567890a 12345678abc asdf123456 asdfgh123456 zxcvbnm123
-zxcv123456 qazwsx123456 admin12345 admin123456 administrator1 root123456 test123456 welcome123
-iloveyou123 woaini1314 woaini520 5201314abc huawei123456 abcd1234567 aaaa111111 abc12345678
-""".split())
+COMMON_PASSWORDS = frozenset({
+    "password1234", "password123", "passw0rd123", "p@ssw0rd123", "password12345", "qwerty123456", "qwerty12345",
+    "qwer123456", "qwert12345", "1qaz2wsx3edc", "1q2w3e4r5t", "1q2w3e4r5t6y", "q1w2e3r4t5", "a1b2c3d4e5",
+    "abc1234567", "abcd123456", "abc123456789", "abcde12345", "a123456789", "aa123456789", "123456789a",
+    "1234567890a", "12345678abc", "asdf123456", "asdfgh123456", "zxcvbnm123", "zxcv123456", "qazwsx123456",
+    "admin12345", "admin123456", "administrator1", "root123456", "test123456", "welcome123", "iloveyou123",
+    "woaini1314", "woaini520", "5201314abc", "huawei123456", "abcd1234567", "aaaa111111", "abc12345678",
+})
 
 # How password guessing is limited (failures counted over a 15-minute window, in the database):
 # - 5 per account from one address. An outsider guessing the administrator's password locks only

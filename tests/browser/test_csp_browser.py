@@ -82,15 +82,13 @@ def _ids(app) -> dict:
 @contextmanager
 def public_vote_on(app, round_id: int):
     """The demo has no round with a public vote: open one on the round in scoring for the visit."""
-    with app.app_context():
-        with write_transaction():
-            db.session.get(AwardRound, round_id).public_vote = True
+    with app.app_context(), write_transaction():
+        db.session.get(AwardRound, round_id).public_vote = True
     try:
         yield
     finally:
-        with app.app_context():
-            with write_transaction():
-                db.session.get(AwardRound, round_id).public_vote = False
+        with app.app_context(), write_transaction():
+            db.session.get(AwardRound, round_id).public_vote = False
 
 
 def test_main_pages_of_every_role_run_under_the_csp(live_server, browser):
