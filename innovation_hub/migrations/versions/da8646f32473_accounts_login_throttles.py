@@ -3,7 +3,7 @@
 The old rows only counted recent failures; nothing is carried over (at worst a lock ends early).
 
 Revision ID: da8646f32473
-Revises: 5b0ecd74cf62
+Revises: 7a41c2e9d5b3
 Create Date: 2026-12-03 07:35:37.150889
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'da8646f32473'
-down_revision = '5b0ecd74cf62'
+down_revision = '7a41c2e9d5b3'
 branch_labels = None
 depends_on = None
 
