@@ -16,6 +16,14 @@ ORG_NAME = "市总工会"
 PAGE_CACHE_ENTRIES = 512
 # werkzeug's password hashing method (its default, scrypt); tests set a cheap one.
 PASSWORD_HASH_METHOD = "scrypt"
+# A logged-in session ends after this long without a request, and in any case this long after the login.
+SESSION_IDLE_MINUTES = 30
+SESSION_MAX_HOURS = 12
+# How many reverse proxies (nginx, the intranet's gateway) stand in front of the site. 0: the peer's
+# address is the client's. N: werkzeug's ProxyFix trusts the last N X-Forwarded-For entries (and the
+# nearest proxy's X-Forwarded-Proto and -Host). Set it only when every request passes those proxies:
+# otherwise a client can write its own X-Forwarded-For and dodge the per-address login limits.
+TRUSTED_PROXIES = 0
 # Search (search/): a search answers with what it has after this many seconds, saying it may be incomplete.
 SEARCH_TIME_LIMIT = 3.0
 # How often (seconds, per process) a search looks whether the change log moved past this server's index.

@@ -1,12 +1,14 @@
-"""Login loading with session versions, role gates, and safe redirects after login."""
+"""Login loading with session versions and lifetimes, role gates, safe redirects, client addresses, headers."""
 
 from __future__ import annotations
 
+import time
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
-from flask_login import AnonymousUserMixin, LoginManager, current_user
+from flask import Flask, abort, current_app, flash, g, redirect, request, session
+from flask_login import AnonymousUserMixin, LoginManager, current_user, login_url, logout_user, user_logged_in
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .extensions import db
 
@@ -25,6 +27,40 @@ login_manager.login_message = "请先登录"
 login_manager.login_message_category = "warning"
 login_manager.session_protection = "basic"
 
+SESSION_EXPIRED_MESSAGE = "登录已超时，请重新登录"
+# The last-seen time in the cookie moves in steps of this many seconds, so a burst of requests
+# does not send a new cookie with each answer.
+SEEN_STEP = 60
+
+# No inline script or style anywhere: every script is a file under static/js/ and data reaches it
+# through data-attributes or <script type="application/json">, which CSP does not run. img-src
+# allows data: for the SVG icons inside Bootstrap's CSS (select arrows, close buttons, the navbar
+# toggler); the captcha and QR codes are inline <svg> elements and need nothing.
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    # Not no-referrer: Flask-WTF checks the Referer of every POST over HTTPS against the host.
+    "Referrer-Policy": "same-origin",
+}
+
+
+def now() -> float:
+    """Seconds since the epoch; the session lifetimes read the clock here, so tests can freeze it."""
+    return time.time()
+
 
 @login_manager.user_loader
 def load_user(user_id: str):
@@ -38,6 +74,52 @@ def load_user(user_id: str):
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
+
+
+@login_manager.unauthorized_handler
+def _to_login_page():
+    """Flask-Login's own redirect, without its "please log in" when the page already said the session timed out."""
+    if not g.get("session_expired"):
+        flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, request.url))
+
+
+@user_logged_in.connect
+def _start_session_clock(_app, user, **_extra) -> None:
+    session["_login_at"] = session["_seen_at"] = int(now())
+
+
+def _end_stale_session() -> None:
+    """Log out a session idle too long or older than the absolute lifetime.
+
+    Both times live in the signed session cookie: no database write per request, and a copied
+    cookie ages exactly like the original.
+    """
+    if "_user_id" not in session:
+        return
+    moment = int(now())
+    login_at, seen_at = session.get("_login_at"), session.get("_seen_at")
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    lifetime = current_app.config["SESSION_MAX_HOURS"] * 3600
+    if not isinstance(login_at, int) or not isinstance(seen_at, int) or moment - seen_at > idle \
+            or moment - login_at > lifetime:
+        logout_user()
+        session.pop("_login_at", None)
+        session.pop("_seen_at", None)
+        g.session_expired = True
+        flash(SESSION_EXPIRED_MESSAGE, "warning")
+    elif moment - seen_at >= SEEN_STEP:
+        session["_seen_at"] = moment
+
+
+def _add_security_headers(response):
+    """On every answer (pages, errors, downloads, cached pages); a view that set its own policy keeps it."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    # A page for a logged-in user names them and shows what only they may see: never keep it in a cache.
+    if "_user_id" in session and request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def roles_required(*roles):
@@ -69,8 +151,16 @@ def safe_next(target: str | None, default: str) -> str:
 
 
 def client_address() -> str:
+    """The requesting machine: the peer, or with TRUSTED_PROXIES = N the address N proxies reported."""
     return request.remote_addr or "unknown"
 
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # Only the last N entries of X-Forwarded-For were written by our own proxies; anything before
+        # them came from the client and is ignored. Scheme and host come from the nearest proxy.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=1, x_host=1)
+    app.before_request(_end_stale_session)
+    app.after_request(_add_security_headers)

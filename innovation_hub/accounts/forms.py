@@ -15,8 +15,8 @@ class LoginForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     old_password = PasswordField("原密码", validators=[DataRequired("请填写原密码")])
-    new_password = PasswordField("新密码", validators=[
-        DataRequired("请填写新密码"), Length(min=8, message="密码至少 8 位")])
+    # The password rules live in services.check_password_rules, the one place every path goes through.
+    new_password = PasswordField("新密码", validators=[DataRequired("请填写新密码")])
     confirm = PasswordField("再次输入新密码", validators=[EqualTo("new_password", "两次输入的新密码不一致")])
 
 
@@ -25,8 +25,7 @@ class UserForm(FlaskForm):
     display_name = StringField("姓名或单位", validators=[Optional(), Length(max=80)])
     role = SelectField("角色", choices=[SelectChoice(r.value, r.label) for r in Role])
     studio_name = StringField("所属工作室（工作室账号必填）", validators=[Optional(), Length(max=120)])
-    password = PasswordField("初始密码", validators=[
-        DataRequired("请填写初始密码"), Length(min=8, message="密码至少 8 位")])
+    password = PasswordField("初始密码", validators=[DataRequired("请填写初始密码")])
 
 
 class ConfirmForm(FlaskForm):

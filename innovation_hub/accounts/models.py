@@ -1,11 +1,11 @@
-"""User accounts and the login attempts that throttle password guessing."""
+"""User accounts and the counters that throttle password guessing."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..catalogue.models import enum_column
@@ -64,17 +64,17 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.role is Role.STUDIO
 
 
-class LoginAttempt(db.Model):
-    """One password attempt; failures in a recent window are counted per account and per address."""
+class LoginThrottle(db.Model):
+    """Password failures in the current window for one key: an (account, address) pair, an account or an address.
 
-    __tablename__ = "login_attempts"
-    __table_args__ = (
-        Index("ix_login_attempts_username_at", "username", "created_at"),
-        Index("ix_login_attempts_address_at", "address", "created_at"),
-    )
+    A login reserves one failure on each of its three keys by a conditional UPDATE before the
+    password is hashed (given back if it was right), so concurrent attempts can never check more
+    passwords than the limits allow; the rows are in the database, so every worker sees them.
+    """
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(40))
-    address: Mapped[str] = mapped_column(String(45))
-    succeeded: Mapped[bool]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    __tablename__ = "login_throttles"
+
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)  # pair, account or address
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime] = mapped_column(default=utcnow, index=True)

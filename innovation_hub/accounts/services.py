@@ -2,28 +2,59 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..audit.services import record
+from ..audit.services import VISITOR, record
 from ..catalogue.services import studio_by_name
 from ..database import write_transaction
 from ..extensions import db
 from ..models import utcnow
-from .models import LoginAttempt, Role, User
+from .models import LoginThrottle, Role, User
 
-MIN_PASSWORD_LENGTH = 8
-# Failures counted over this window; every worker sees the same rows, unlike an in-memory limiter.
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128
+# Shown on the forms.
+PASSWORD_RULES = f"至少 {MIN_PASSWORD_LENGTH} 位，同时包含字母和数字，不能包含用户名，不能是常见密码"
+# Refused whatever else they satisfy: the passwords every guessing list starts with (compared in lower case).
+COMMON_PASSWORDS = frozenset({
+    "password1234", "password123", "passw0rd123", "p@ssw0rd123", "password12345", "qwerty123456", "qwerty12345",
+    "qwer123456", "qwert12345", "1qaz2wsx3edc", "1q2w3e4r5t", "1q2w3e4r5t6y", "q1w2e3r4t5", "a1b2c3d4e5",
+    "abc1234567", "abcd123456", "abc123456789", "abcde12345", "a123456789", "aa123456789", "123456789a",
+    "1234567890a", "12345678abc", "asdf123456", "asdfgh123456", "zxcvbnm123", "zxcv123456", "qazwsx123456",
+    "admin12345", "admin123456", "administrator1", "root123456", "test123456", "welcome123", "iloveyou123",
+    "woaini1314", "woaini520", "5201314abc", "huawei123456", "abcd1234567", "aaaa111111", "abc12345678",
+})
+
+# How password guessing is limited (failures counted over a 15-minute window, in the database):
+# - 5 per account from one address. An outsider guessing the administrator's password locks only
+#   themselves out: the owner, from another address, still logs in.
+# - 20 per address over all accounts, so one machine cannot try a few passwords on many accounts.
+# - 100 per account from all addresses together: a ceiling on distributed guessing. Since one
+#   address can spend at most 5 of them on an account, locking the owner out this way takes 20
+#   addresses guessing within 15 minutes, and it ends 15 minutes after the guessing stops.
+# An attempt reserves its failure on all three counters (one conditional UPDATE each) before the
+# password is hashed, and gives it back if the password was right: concurrent logins, on any
+# database and any number of workers, can never check more passwords than the limits.
 THROTTLE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_PAIR = 5
 MAX_FAILURES_PER_ADDRESS = 20
+MAX_FAILURES_PER_ACCOUNT = 100
+# Counters untouched for this long are deleted (on a successful login).
+THROTTLE_KEEP = timedelta(days=1)
 
 
 class AccountError(ValueError):
     """A request about accounts that cannot be carried out; the message is for the user."""
+
+
+class PasswordRuleError(AccountError):
+    """The new password breaks a rule; the message says which."""
 
 
 class LoginRefused(AccountError):
@@ -35,11 +66,24 @@ def _hash(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
 
 
-def check_password_rules(password: str) -> None:
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
+    """A hash no password is known for, checked for unknown and disabled names so they cost the same work."""
+    return generate_password_hash("never a password: equal work for unknown names", method=method)
+
+
+def check_password_rules(password: str, username: str = "") -> None:
+    """The password rules of 等保 2.0's application items: length, letters and digits, not the name, not common."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
-    if password.isdigit() or password.isalpha():
-        raise AccountError("密码须同时包含字母和数字")
+        raise PasswordRuleError(f"密码至少 {MIN_PASSWORD_LENGTH} 位")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise PasswordRuleError(f"密码不能超过 {MAX_PASSWORD_LENGTH} 位")
+    if not (any(ch.isdigit() for ch in password) and any(ch.isalpha() for ch in password)):
+        raise PasswordRuleError("密码须同时包含字母和数字")
+    if username.strip() and username.strip().lower() in password.lower():
+        raise PasswordRuleError("密码不能包含用户名")
+    if password.lower() in COMMON_PASSWORDS:
+        raise PasswordRuleError("这个密码太常见，容易被猜中，请换一个")
 
 
 def user_by_username(username: str) -> User | None:
@@ -52,7 +96,8 @@ def create_user(actor: User | None, username: str, password: str, role: Role, *,
     username = username.strip()
     if not username:
         raise AccountError("请填写用户名")
-    check_password_rules(password)
+    check_password_rules(password, username)
+    password_hash = _hash(password)  # before the write transaction: hashing is slow on purpose
     with write_transaction() as session:
         if user_by_username(username) is not None:
             raise AccountError(f"用户名“{username}”已被使用")
@@ -65,7 +110,7 @@ def create_user(actor: User | None, username: str, password: str, role: Role, *,
         elif studio_name:
             raise AccountError("只有工作室账号才属于某个工作室")
         user = User(username=username, display_name=display_name.strip(), role=role, studio=studio,
-                    unit=unit.strip() or None, password_hash=_hash(password))
+                    unit=unit.strip() or None, password_hash=password_hash)
         session.add(user)
         session.flush()
         record(actor, "user.create", "user", user.id, username, f"角色：{role.label}"
@@ -73,36 +118,102 @@ def create_user(actor: User | None, username: str, password: str, role: Role, *,
         return user
 
 
-def _recent_failures(column, value) -> int:
-    since = utcnow() - THROTTLE_WINDOW
-    return db.session.execute(
-        select(func.count()).select_from(LoginAttempt)
-        .where(column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= since)
-    ).scalar()
+# ------------------------------------------------------------------ login
+
+def _insert_missing(session, scope: str, key: str, moment: datetime) -> None:
+    """The counter row, if it is not there yet (INSERT … ON CONFLICT DO NOTHING on both databases)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(LoginThrottle).values(scope=scope, key=key, failures=0, window_start=moment)
+                    .on_conflict_do_nothing())
+
+
+def _reserve(session, scope: str, key: str, limit: int, moment: datetime) -> bool:
+    """Count one failure in advance if the counter is under `limit` (a window that ran out starts again at 1).
+
+    One UPDATE whose WHERE holds the limit: PostgreSQL re-checks it on the locked row when another
+    transaction changed the row meanwhile, SQLite runs it alone, so the limit holds under concurrency.
+    """
+    _insert_missing(session, scope, key, moment)
+    row = LoginThrottle
+    expired = row.window_start <= moment - THROTTLE_WINDOW
+    result = session.execute(
+        update(row).where(row.scope == scope, row.key == key, or_(expired, row.failures < limit))
+        .values(failures=case((expired, 1), else_=row.failures + 1),
+                window_start=case((expired, moment), else_=row.window_start))
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _minutes_left(session, scope: str, key: str, moment: datetime) -> int:
+    start = session.execute(select(LoginThrottle.window_start)
+                            .where(LoginThrottle.scope == scope, LoginThrottle.key == key)).scalar()
+    return max(1, math.ceil((start + THROTTLE_WINDOW - moment).total_seconds() / 60))
+
+
+def _counters(username: str, address: str) -> list[tuple[str, str, int, str]]:
+    """(scope, key, limit, message) in the one order every login locks them in, so two never deadlock."""
+    return [
+        ("pair", f"{address} {username}", MAX_FAILURES_PER_PAIR,
+         "该账号在此地址登录失败次数过多，已暂时锁定，请 {} 分钟后再试"),
+        ("account", username, MAX_FAILURES_PER_ACCOUNT, "该账号登录失败次数过多，已暂时锁定，请 {} 分钟后再试"),
+        ("address", address, MAX_FAILURES_PER_ADDRESS, "此地址登录失败次数过多，请 {} 分钟后再试"),
+    ]
+
+
+def _reserve_attempt(username: str, address: str) -> None:
+    """A short write transaction: one failure reserved on every counter, or LoginRefused and none.
+
+    Raising inside the transaction rolls back the counters already reserved: a refused attempt
+    checks no password, so it counts against nothing (an owner retrying during an attack on the
+    account ceiling does not lock their own address out as well).
+    """
+    moment = utcnow()
+    with write_transaction() as session:
+        for scope, key, limit, message in _counters(username, address):
+            if not _reserve(session, scope, key, limit, moment):
+                raise LoginRefused(message.format(_minutes_left(session, scope, key, moment)))
+
+
+def _release_attempt(session, username: str, address: str) -> None:
+    """The password was right: give the reservation back; the pair starts again from nothing."""
+    row = LoginThrottle
+    for scope, key, _limit, _message in _counters(username, address):
+        failures = 0 if scope == "pair" else case((row.failures > 0, row.failures - 1), else_=0)
+        session.execute(update(row).where(row.scope == scope, row.key == key).values(failures=failures)
+                        .execution_options(synchronize_session=False))
 
 
 def authenticate(username: str, password: str, address: str) -> User:
-    """The user whose password this is, or LoginRefused with a message that reveals nothing more."""
-    username = username.strip()
+    """The user whose password this is, or LoginRefused with a message that reveals nothing more.
+
+    Read the account, reserve the attempt in a short write transaction, hash outside any
+    transaction, then record the outcome in a second short transaction. Every name costs one
+    hash: an unknown one checks a dummy, a disabled one its own (so only someone who knows its
+    password learns it is disabled), and the time taken does not tell which names exist.
+    """
+    username, address = username.strip()[:40], (address or "unknown")[:45]
+    user = user_by_username(username)
+    user_id, stored_hash, active = (user.id, user.password_hash, user.active) if user else (None, None, False)
+    _reserve_attempt(username, address)
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    matches = check_password_hash(stored_hash or _dummy_hash(method), password) and user_id is not None
     with write_transaction() as session:
-        if _recent_failures(LoginAttempt.username, username) >= MAX_FAILURES_PER_ACCOUNT:
-            raise LoginRefused("该账号登录失败次数过多，已暂时锁定，请 15 分钟后再试")
-        if _recent_failures(LoginAttempt.address, address) >= MAX_FAILURES_PER_ADDRESS:
-            raise LoginRefused("此地址登录失败次数过多，请 15 分钟后再试")
-        user = user_by_username(username)
-        ok = user is not None and check_password_hash(user.password_hash, password)
-        if ok and not user.active:
-            ok = False
-        session.add(LoginAttempt(username=username, address=address, succeeded=ok))
-        if ok:
+        user = session.get(User, user_id) if user_id is not None else None
+        if matches and user is not None and user.active:
+            _release_attempt(session, username, address)
             user.last_login_at = utcnow()
-            session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < utcnow() - timedelta(days=30)))
-    # Raised after the commit, so the failed attempt stays counted.
-    if not ok:
-        if user is not None and not user.active and check_password_hash(user.password_hash, password):
-            raise LoginRefused("该账号已停用，请联系管理员")
-        raise LoginRefused("用户名或密码不正确")
-    return user
+            session.execute(delete(LoginThrottle).where(LoginThrottle.window_start < utcnow() - THROTTLE_KEEP))
+            record(user, "user.login", "user", user.id, user.username, f"地址：{address}")
+            return user
+        reason = "用户名不存在" if user is None else ("账号已停用" if not user.active else "密码错误")
+        record(None, "user.login_failed", "user", user_id, username, f"地址：{address}；{reason}",
+               actor_name=VISITOR)
+    if matches and not active:  # only someone who knows the password learns the account is disabled
+        raise LoginRefused("该账号已停用，请联系管理员")
+    raise LoginRefused("用户名或密码不正确")
 
 
 def end_sessions(user: User) -> None:
@@ -114,9 +225,10 @@ def end_sessions(user: User) -> None:
 def change_password(user: User, old_password: str, new_password: str) -> None:
     if not check_password_hash(user.password_hash, old_password):
         raise AccountError("原密码不正确")
-    check_password_rules(new_password)
+    check_password_rules(new_password, user.username)
+    password_hash = _hash(new_password)  # outside the write transaction, like every hash
     with write_transaction():
-        user.password_hash = _hash(new_password)
+        user.password_hash = password_hash
         user.session_version += 1
         record(user, "user.password", "user", user.id, user.username)
 

@@ -65,14 +65,15 @@ def change_password():
             return redirect(url_for("catalogue.home"))
     elif request.method == "POST":
         status = 400
-    return render_template("accounts/password.html", form=form), status
+    return render_template("accounts/password.html", form=form, password_rules=services.PASSWORD_RULES), status
 
 
 @bp.get("/admin/users")
 @roles_required(Role.ADMIN)
 def user_list():
     users = db.session.execute(select(User).order_by(User.role, User.username)).scalars().all()
-    return render_template("accounts/users.html", users=users, form=UserForm(), confirm=ConfirmForm())
+    return render_template("accounts/users.html", users=users, form=UserForm(), confirm=ConfirmForm(),
+                           password_rules=services.PASSWORD_RULES)
 
 
 @bp.post("/admin/users")
@@ -84,13 +85,16 @@ def user_create():
             user = services.create_user(current_user, form.username.data, form.password.data,
                                         Role(form.role.data), studio_name=form.studio_name.data or "",
                                         display_name=form.display_name.data or "")
+        except services.PasswordRuleError as error:
+            form.password.errors.append(str(error))
         except services.AccountError as error:
             form.username.errors.append(str(error))
         else:
             flash(f"已创建账号 {user.username}", "success")
             return redirect(url_for("accounts.user_list"))
     users = db.session.execute(select(User).order_by(User.role, User.username)).scalars().all()
-    return render_template("accounts/users.html", users=users, form=form, confirm=ConfirmForm()), 400
+    return render_template("accounts/users.html", users=users, form=form, confirm=ConfirmForm(),
+                           password_rules=services.PASSWORD_RULES), 400
 
 
 @bp.post("/admin/users/<int:user_id>/active")

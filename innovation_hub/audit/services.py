@@ -5,8 +5,13 @@ from __future__ import annotations
 from ..extensions import db
 from .models import AuditEntry
 
+# The actor of what an anonymous visitor did (a failed login): whoever typed, not the account named.
+VISITOR = "访客"
+
 # What each action is called on the audit page.
 ACTIONS = {
+    "user.login": "登录",
+    "user.login_failed": "登录失败",
     "user.create": "创建账号",
     "user.disable": "停用账号",
     "user.enable": "启用账号",
@@ -45,11 +50,11 @@ ACTIONS = {
 
 
 def record(actor, action: str, target_type: str, target_id: int | None, target_label: str = "",
-           detail: str = "") -> AuditEntry:
-    """Add an audit entry to the current transaction (actor None: the command line)."""
+           detail: str = "", *, actor_name: str = "命令行") -> AuditEntry:
+    """Add an audit entry to the current transaction (actor None: the command line, or who `actor_name` says)."""
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,
-        actor_name=actor.username if actor is not None else "命令行",
+        actor_name=actor.username if actor is not None else actor_name,
         action=action, target_type=target_type, target_id=target_id, target_label=target_label, detail=detail,
     )
     db.session.add(entry)

@@ -29,9 +29,9 @@ class DemoAccount:
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("admin", Role.ADMIN, "admin-2024", "示例管理员"),
-    DemoAccount("judge", Role.JUDGE, "judge-2024", "示例评委"),
-    DemoAccount("studio", Role.STUDIO, "studio-2024", ""),  # shown under its studio's name
+    DemoAccount("admin", Role.ADMIN, "guanli-2024", "示例管理员"),
+    DemoAccount("judge", Role.JUDGE, "pingwei-2024", "示例评委"),
+    DemoAccount("studio", Role.STUDIO, "gongzuoshi-2024", ""),  # shown under its studio's name
 )
 
 

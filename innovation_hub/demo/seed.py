@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import delete, func, select
 
-from ..accounts.models import LoginAttempt, User
+from ..accounts.models import LoginThrottle, User
 from ..audit.models import AuditEntry
 from ..awards.models import (
     Assignment,
@@ -177,7 +177,7 @@ def _clear_site(session) -> list[str]:
     stored_names = list(session.scalars(select(ProofFile.stored_name)))
     awards = (Certificate, ResultSnapshot, Vote, Objection, Score, Assignment, RoundJudge, Nomination, Criterion,
               AwardRound)  # they refer to users and achievements, so they go first
-    for model in (*awards, ProofFile, AuditEntry, LoginAttempt, User, PatentInventor, AchievementCompleter, Patent,
+    for model in (*awards, ProofFile, AuditEntry, LoginThrottle, User, PatentInventor, AchievementCompleter, Patent,
                   Achievement, StudioTitle, Studio, Honour, Person):
         session.execute(delete(model).execution_options(synchronize_session=False))
     # The bulk deletes bypass the identity map: drop the stale objects so lookups go to the database.

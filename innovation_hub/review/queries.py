@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..accounts.models import User
 from ..audit.models import AuditEntry
-from ..audit.services import ACTIONS
+from ..audit.services import ACTIONS, VISITOR
 from ..catalogue.models import Achievement, Patent, Studio
 from ..catalogue.queries import enum_arg, int_arg
 from ..errors import BadRequest
@@ -308,5 +308,6 @@ def target_states(entries: list[AuditEntry]) -> dict[tuple[str, int], RecordStat
 
 
 def actor_names() -> list[str]:
-    """Suggestions for the actor filter: every account, and the command line."""
-    return [*db.session.execute(select(User.username).order_by(User.username)).scalars(), "命令行"]
+    """Suggestions for the actor filter: every account, the command line, and 访客 (failed logins)."""
+    return [*db.session.execute(select(User.username).order_by(User.username)).scalars(), "命令行",
+            VISITOR]

@@ -286,7 +286,7 @@ def file_download(file_id: int):
                          as_attachment=False, max_age=0)
     # Served exactly as what the content check found, and never run as a page of this site.
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "sandbox"
+    response.headers["Content-Security-Policy"] = "sandbox; frame-ancestors 'none'"
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 

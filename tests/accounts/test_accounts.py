@@ -1,4 +1,4 @@
-"""Accounts: login and its throttle, sessions that really end, roles, the account list, create-user."""
+"""Accounts: login, sessions that really end, roles, the account list, create-user."""
 
 import pytest
 from sqlalchemy import select
@@ -30,24 +30,6 @@ def test_wrong_password_is_400_with_a_message_that_reveals_nothing(client, app):
         assert response.status_code == 400 and "用户名或密码不正确" in text(response)
 
 
-def test_failed_logins_are_throttled_per_account(client, app):
-    gen_user("admin1")
-    for _ in range(5):
-        assert login(client, "admin1", "wrong-password1").status_code == 400
-    response = login(client, "admin1")  # even the right password, for now
-    assert response.status_code == 400 and "已暂时锁定" in text(response)
-    gen_user("admin2")
-    assert login(client, "admin2").status_code == 302  # other accounts are not affected
-
-
-def test_failed_logins_are_throttled_per_address(client, app):
-    for n in range(20):
-        login(client, f"guess{n}", "wrong-password1")
-    gen_user("admin1")
-    response = login(client, "admin1")
-    assert response.status_code == 400 and "此地址登录失败次数过多" in text(response)
-
-
 def test_a_cookie_copied_before_logout_no_longer_opens_pages(app):
     gen_user("admin1")
     first = app.test_client()
@@ -71,18 +53,6 @@ def test_password_change_ends_other_sessions_and_keeps_this_one(app):
     assert here.get("/admin/users").status_code == 200
     assert elsewhere.get("/admin/users").status_code == 302
     assert login(app.test_client(), "admin1", "new-pass-2025").status_code == 302
-
-
-@pytest.mark.parametrize("new, confirm, message", [
-    ("short1", "short1", "至少 8 位"), ("onlyletters", "onlyletters", "字母和数字"),
-    ("new-pass-2025", "other-2025", "不一致"),
-])
-def test_password_rules(client, app, new, confirm, message):
-    gen_user("admin1")
-    login(client, "admin1")
-    response = client.post("/account/password", data={"old_password": PASSWORD, "new_password": new,
-                                                      "confirm": confirm})
-    assert response.status_code == 400 and message in text(response)
 
 
 def test_disabling_an_account_ends_its_session_and_refuses_login(app):
@@ -124,7 +94,7 @@ def test_administrator_creates_accounts_with_clear_errors(client, app):
         ({"username": "studio-a", "role": "judge", "password": "start-pass-1"}, "已被使用"),
         ({"username": "studio-b", "role": "studio", "password": "start-pass-1"}, "须指定所属工作室"),
         ({"username": "studio-c", "role": "studio", "studio_name": "不存在", "password": "start-pass-1"}, "不存在"),
-        ({"username": "judge-x", "role": "judge", "password": "12345678"}, "字母和数字"),
+        ({"username": "judge-x", "role": "judge", "password": "1234567890"}, "字母和数字"),
     ):
         response = client.post("/admin/users", data=data)
         assert response.status_code == 400 and message in text(response), data
@@ -184,3 +154,5 @@ def test_a_post_without_a_valid_csrf_token_is_refused(app, monkeypatch):
     token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     assert client.post("/login", data={"username": "admin1", "password": PASSWORD,
                                        "csrf_token": token}).status_code == 302
+    with strict.app_context():
+        db.engine.dispose()  # its own engine: close its connections now, not when garbage collected

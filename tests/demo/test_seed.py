@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from innovation_hub.accounts.models import LoginAttempt, User
+from innovation_hub.accounts.models import LoginThrottle, User
 from innovation_hub.audit.models import AuditEntry
 from innovation_hub.catalogue import patent_numbers
 from innovation_hub.catalogue.models import (
@@ -205,7 +205,7 @@ def test_cli_refuses_then_force_replaces_the_catalogue(app, runner):
     assert _approved_value() == Decimal("12000.00")
     judges = {f"评委{n:02d}" for n in range(1, 8)}  # the demo award rounds' judges (no password anyone knows)
     assert set(db.session.scalars(select(User.username))) == {"admin", "judge", "studio", *judges}
-    assert db.session.scalar(select(func.count()).select_from(LoginAttempt)) == 0
+    assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 0
     assert db.session.scalar(select(func.count()).select_from(ProofFile)) == 1  # the demo's own
     assert not proof_path.exists()
     assert "old-studio" not in set(db.session.scalars(select(AuditEntry.actor_name)))

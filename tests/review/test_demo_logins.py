@@ -53,7 +53,7 @@ def test_seed_demo_creates_the_logins_and_a_queue(app, runner):
     for account in DEMO_ACCOUNTS:
         assert login(app.test_client(), account.username, account.password).status_code == 302, account.username
     admin = app.test_client()
-    login(admin, "admin", "admin-2024")
+    login(admin, "admin", "guanli-2024")
     html = text(admin.get("/admin/review"))
     assert "待审核 2 条" in html and waiting.title in html
     patent = db.session.execute(select(Patent).where(Patent.status == RecordStatus.SUBMITTED)).scalar_one()
@@ -69,9 +69,9 @@ def test_seed_demo_creates_the_logins_and_a_queue(app, runner):
     for account in DEMO_ACCOUNTS:
         assert f"{account.username:<8}/ {account.password}" in listed.output
     assert studio.name in listed.output
-    change_password(users["judge"], "judge-2024", "judge-private-9")
+    change_password(users["judge"], "pingwei-2024", "private-pass-9")
     listed = runner.invoke(args=["demo-logins"])
-    assert "admin-2024" in listed.output and "judge-2024" not in listed.output
+    assert "guanli-2024" in listed.output and "pingwei-2024" not in listed.output
 
 
 def test_demo_logins_without_demo_accounts(runner, app):

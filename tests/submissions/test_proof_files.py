@@ -148,7 +148,7 @@ def test_download_rules(app, world, studio_client):
     assert owner.status_code == 200 and owner.data == PDF
     assert owner.headers["Content-Type"] == "application/pdf"
     assert owner.headers["X-Content-Type-Options"] == "nosniff"
-    assert owner.headers["Content-Security-Policy"] == "sandbox"
+    assert owner.headers["Content-Security-Policy"] == "sandbox; frame-ancestors 'none'"
     assert "filename*=UTF-8''%E4%B8%93%E5%88%A9%E8%AF%81%E4%B9%A6.pdf" in owner.headers["Content-Disposition"]
     assert owner.headers["Content-Disposition"].startswith("inline")
 

@@ -13,6 +13,8 @@
     if (!el || !option) { return; }
     option.color = palette;
     option.textStyle = { fontFamily: "inherit" };
+    // Tooltips drawn on the canvas: ECharts' HTML tooltips are built with style attributes, which the CSP refuses.
+    if (option.tooltip) { option.tooltip.renderMode = "richText"; }
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption(option);
     chart.on("click", function (params) {
