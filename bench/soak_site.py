@@ -45,6 +45,7 @@ def setup(out: Path) -> None:
     from innovation_hub.awards.models import Nomination
     from innovation_hub.awards.services import CriterionData, RoundData, add_criterion, create_round
     from innovation_hub.catalogue.models import Achievement, Patent, Studio
+    from innovation_hub.demo.accounts import DEMO_ACCOUNTS
     from innovation_hub.demo.awards import CRITERIA
     from innovation_hub.extensions import db
     from innovation_hub.models import RecordStatus
@@ -84,7 +85,7 @@ def setup(out: Path) -> None:
                *(t[2:6] for t in rng.sample(titles, 20))]
     out.write_text(json.dumps({
         "round_id": award_round.id, "studios": accounts, "judges": [j.username for j in judges],
-        "password": PASSWORD, "admin": ["admin", "admin-2024"], "marker": MARKER, "queries": queries,
+        "password": PASSWORD, "admin": ["admin", next(a.password for a in DEMO_ACCOUNTS if a.username == "admin")], "marker": MARKER, "queries": queries,
         "criteria": [[c.id, c.max_points] for c in award_round.criteria],
     }, ensure_ascii=False))
 
