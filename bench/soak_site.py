@@ -85,7 +85,8 @@ def setup(out: Path) -> None:
                *(t[2:6] for t in rng.sample(titles, 20))]
     out.write_text(json.dumps({
         "round_id": award_round.id, "studios": accounts, "judges": [j.username for j in judges],
-        "password": PASSWORD, "admin": ["admin", next(a.password for a in DEMO_ACCOUNTS if a.username == "admin")], "marker": MARKER, "queries": queries,
+        "password": PASSWORD, "admin": ["admin", next(a.password for a in DEMO_ACCOUNTS if a.username == "admin")],
+        "marker": MARKER, "queries": queries,
         "criteria": [[c.id, c.max_points] for c in award_round.criteria],
     }, ensure_ascii=False))
 
