@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from innovation_hub.awards import lifecycle
-from innovation_hub.awards.models import Certificate
+from innovation_hub.awards.models import Certificate, VoteStage
 from innovation_hub.extensions import db
 from tests.awards import helpers
 from tests.awards.access_public import PUBLIC_POST, ROUND_CERTIFICATES, RULES
@@ -21,7 +21,7 @@ def descending(j, n, c):
 
 def voting_round(entries=3, **settings) -> helpers.Stage:
     """A round with a public vote, in 专家评审 (the vote is open)."""
-    return helpers.build(entries=entries, judges=1, public_vote=True, **settings)
+    return helpers.build(entries=entries, judges=1, public_vote=True, vote_stage=VoteStage.SCORING, **settings)
 
 
 def publicity_round(entries=3, judges=2, quota=1, points=descending, **settings) -> helpers.Stage:

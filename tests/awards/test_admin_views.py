@@ -17,6 +17,7 @@ from innovation_hub.awards.models import (
     PublicityShows,
     RoundState,
     Vote,
+    VoteStage,
 )
 from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
@@ -43,7 +44,8 @@ def fresh(obj):
 
 def round_settings(**changes) -> dict:
     data = {"name": "2025 年度职工技术创新成果评选", "year": "2025", "quota": "3", "publicity_days": "7",
-            "trim_from": "5", "judges_per_entry": "5", "vote_weight": "0.8", "publicity_shows": "score"}
+            "trim_from": "5", "judges_per_entry": "5", "vote_weight": "0.8", "publicity_shows": "score",
+            "vote_mode": "open", "vote_stage": "closed", "ballot_choices": "1"}
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -470,7 +472,7 @@ def test_before_scoring_there_is_no_ranking_and_no_export(app, client):
 
 
 def test_vote_bursts_are_shown_when_the_round_has_a_vote(app, client):
-    stage = helpers.build(entries=2, judges=1, public_vote=True)
+    stage = helpers.build(entries=2, judges=1, public_vote=True, vote_stage=VoteStage.SCORING)
     for i in range(50):
         public.cast_vote(stage.round, stage.nominations[1], f"token-{i}", f"10.0.{i // 25}.{i}")
     public.cast_vote(stage.round, stage.nominations[0], "token-x", "10.1.0.1")

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from innovation_hub.audit.models import AuditEntry
 from innovation_hub.awards import lifecycle, public, queries
-from innovation_hub.awards.models import Objection, Vote
+from innovation_hub.awards.models import Objection, Vote, VoteStage
 from innovation_hub.awards.services import AwardError
 from innovation_hub.database import write_transaction
 from innovation_hub.errors import PermissionDenied
@@ -29,7 +29,7 @@ class Clock:
 
 @pytest.fixture
 def voting(app):
-    return helpers.build(entries=2, judges=1, public_vote=True)
+    return helpers.build(entries=2, judges=1, public_vote=True, vote_stage=VoteStage.SCORING)
 
 
 def votes() -> int:
@@ -80,8 +80,8 @@ def test_votes_only_in_rounds_with_a_vote_while_experts_score(app):
     stage = helpers.build(entries=1, judges=1)
     with pytest.raises(AwardError, match="本次评选不设公众投票"):
         public.cast_vote(stage.round, stage.nominations[0], "browser-a", "10.0.0.1")
-    voting = helpers.build(entries=1, judges=1, public_vote=True, until="qualifying")
-    with pytest.raises(AwardError, match="当前不在投票期（评选处于“资格审核”阶段）"):
+    voting = helpers.build(entries=1, judges=1, public_vote=True, vote_stage=VoteStage.SCORING, until="qualifying")
+    with pytest.raises(AwardError, match="当前不在投票期（评选处于“资格审核”阶段，公众投票将在“专家评审”阶段开放）"):
         public.cast_vote(voting.round, voting.nominations[0], "browser-a", "10.0.0.1")
     with pytest.raises(AwardError, match="投票凭证无效"):
         public.cast_vote(voting.round, voting.nominations[0], " ", "10.0.0.1")
@@ -89,7 +89,7 @@ def test_votes_only_in_rounds_with_a_vote_while_experts_score(app):
 
 
 def test_an_entry_of_another_round_cannot_be_voted_for(voting, app):
-    other = helpers.build(entries=1, judges=1, public_vote=True)
+    other = helpers.build(entries=1, judges=1, public_vote=True, vote_stage=VoteStage.SCORING)
     with pytest.raises(AwardError, match="不是本次评选的参评成果"):
         public.cast_vote(voting.round, other.nominations[0], "browser-a", "10.0.0.1")
 

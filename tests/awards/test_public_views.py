@@ -248,9 +248,10 @@ def test_a_used_captcha_cannot_be_replayed(app, client):
     answered = solve(app, text_of(client.get(url)))
     assert client.post(url, data={"entry": str(stage.nominations[0].id), **answered}).status_code == 302
     replayed = client.post(url, data={"entry": str(stage.nominations[1].id), **answered})
-    assert replayed.status_code == 400 and "验证码已使用或已失效" in text_of(replayed)
+    assert replayed.status_code == 400 and "这道验证码题目已经作答过" in text_of(replayed)
+    assert solve(app, text_of(replayed))["captcha_token"] != answered["captcha_token"]  # a new question
     stolen = app.test_client().post(url, data={"entry": str(stage.nominations[2].id), **answered})
-    assert stolen.status_code == 400 and "验证码已使用或已失效" in text_of(stolen)  # bound to its browser
+    assert stolen.status_code == 400 and "验证码已失效" in text_of(stolen)  # bound to its browser
     assert count(Vote) == 1
 
 
@@ -278,7 +279,7 @@ def test_an_entry_of_another_round_cannot_be_voted_for(app, client):
 def test_the_vote_page_before_and_after_voting(app, client):
     before = helpers.build(entries=1, judges=1, until="qualifying", public_vote=True)
     page = text_of(client.get(f"/awards/{before.round.id}/vote"))
-    assert "将在专家评审阶段开放" in page and 'name="captcha_token"' not in page
+    assert "公众投票将在“评审结束”阶段开放" in page and 'name="captcha_token"' not in page
     after = publicity_round(public_vote=True)
     page = text_of(client.get(f"/awards/{after.round.id}/vote"))
     assert "公众投票已结束" in page and 'name="entry"' not in page and "/publicity" in page
@@ -304,11 +305,20 @@ def test_captcha_questions_are_small_sums_drawn_without_text(app):
     svg = str(challenge.svg)
     assert svg.startswith("<svg") and "<text" not in svg and challenge.question.text not in svg
     full_width = str(challenge.question.answer).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
-    captcha.check(challenge.token, full_width, "binding", "key")  # as a Chinese input method types digits
-    with pytest.raises(captcha.CaptchaError, match="已使用或已失效"):
-        captcha.check(challenge.token, str(challenge.question.answer), "other", "key")
+    spent = []
+
+    def spend(nonce):
+        spent.append(nonce)
+        return spent.count(nonce) == 1
+
+    captcha.check(challenge.token, full_width, "binding", "key", spend)  # as a Chinese input method types digits
+    with pytest.raises(captcha.CaptchaError, match="已经作答过"):
+        captcha.check(challenge.token, full_width, "binding", "key", spend)
+    with pytest.raises(captcha.CaptchaError, match="验证码已失效"):
+        captcha.check(challenge.token, str(challenge.question.answer), "other", "key", spend)
     with pytest.raises(captcha.CaptchaError, match="验证码无效"):
-        captcha.check(challenge.token, str(challenge.question.answer), "binding", "another key")
+        captcha.check(challenge.token, str(challenge.question.answer), "binding", "another key", spend)
+    assert len(spent) == 2  # a foreign or forged token spends nothing
 
 
 # ---------------------------------------------------------------- results
