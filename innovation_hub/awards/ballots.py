@@ -83,7 +83,7 @@ def grouped(code: str) -> str:
 
 
 def _require_ballot_round(award_round: AwardRound) -> None:
-    if not award_round.public_vote or award_round.vote_mode is not VoteMode.BALLOT:
+    if not award_round.uses_ballots:
         raise AwardError(f"{label(award_round)}不是凭投票码投票，请先在评选设置中选择投票方式“投票码”")
 
 

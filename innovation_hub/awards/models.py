@@ -109,6 +109,11 @@ class AwardRound(TimestampMixin, db.Model):
     judges: Mapped[list[RoundJudge]] = relationship(
         back_populates="round", order_by="RoundJudge.number", cascade="all, delete-orphan")
 
+    @property
+    def uses_ballots(self) -> bool:
+        """The public votes with ballot codes (投票码) handed out by the office."""
+        return self.public_vote and self.vote_mode is VoteMode.BALLOT
+
     def __repr__(self) -> str:
         return f"<AwardRound {self.name} {self.state.value}>"
 

@@ -14,9 +14,9 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..catalogue.models import Achievement
 from ..extensions import db
 from ..models import local_time, utcnow
-from ..catalogue.models import Achievement
 from . import queries
 from .blind import EntryView, entry_view
 from .models import AwardRound, Nomination, NominationState, Objection, ResultSnapshot, RoundState, VoteMode

@@ -11,8 +11,8 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
-from ...submissions.forms import ChineseDateField, ChineseForm, ChoiceField, CountField, YearField
 from ...models import LabelledEnum
+from ...submissions.forms import ChineseDateField, ChineseForm, ChoiceField, CountField, YearField
 from ..models import AwardRound, PublicityShows, RoundState, VoteMode, VoteStage
 from ..services import FIELD_RULES, CriterionData, RoundData
 
@@ -250,3 +250,14 @@ class AnswerForm(ChineseForm):
     answer = TextAreaField("答复", validators=[DataRequired("请填写答复内容"),
                                              Length(max=2000, message="答复不能超过 2000 个字")],
                            render_kw={"rows": 3})
+
+
+class BallotBatchForm(ChineseForm):
+    """A batch of ballot codes (投票码) to issue."""
+
+    label = StringField("批次名称", validators=[DataRequired("请填写批次名称（如发放的会员单位）"),
+                                           Length(max=60, message="批次名称不能超过 60 个字")],
+                        description="发给谁，如“市电力公司工会”；打印和下载时印在每张投票码上",
+                        render_kw={"placeholder": "如：市电力公司工会"})
+    size = CountField("数量", validators=[InputRequired("请填写数量")], description="本批投票码的个数（1–5000）",
+                      render_kw={"inputmode": "numeric"})

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from ...security import client_address
 from .. import ballots, blind, captcha, certificates, public, publication, voter
 from ..forms.public import BallotForm, ObjectionForm, VoteForm
-from ..models import PublicityShows, RoundState, VoteMode
+from ..models import PublicityShows, RoundState
 from ..services import AwardError
 
 bp = Blueprint("awards", __name__, url_prefix="/awards")
@@ -39,6 +39,7 @@ def round_detail(round_id: int):
     return render_template("awards/public/round.html", round=award_round,
                            period=publication.publicity_period(award_round),
                            entries=publication.entry_count(award_round),
+                           schedule=publication.vote_schedule(award_round),
                            offers=publication.offers(award_round))
 
 
@@ -85,7 +86,7 @@ def file_objection(round_id: int):
 def _vote_page(award_round, error: str | None = None, status: int = 200, ballot: BallotForm | None = None):
     """The vote page: the open mode draws a captcha for this browser, the ballot mode asks for a code."""
     is_open = publication.vote_open(award_round)
-    ballot_mode = award_round.vote_mode is VoteMode.BALLOT
+    ballot_mode = award_round.uses_ballots
     entries = publication.gallery(award_round) if is_open else []
     challenge, voted = None, set()
     if is_open and not ballot_mode:
@@ -117,7 +118,7 @@ def vote_gallery(round_id: int):
 @bp.post("/<int:round_id>/vote")
 def cast_vote(round_id: int):
     award_round = _voting_round_or_404(round_id)
-    if award_round.vote_mode is VoteMode.BALLOT:
+    if award_round.uses_ballots:
         return _cast_ballot(award_round)
     token = voter.browser_token()
     form = VoteForm()
