@@ -21,8 +21,13 @@ from sqlalchemy import delete, func, select
 from ..accounts.models import LoginAttempt, User
 from ..audit.models import AuditEntry
 from ..awards.models import (
+    AddressLock,
     Assignment,
     AwardRound,
+    BallotBatch,
+    BallotCode,
+    BallotFailure,
+    CaptchaUse,
     Certificate,
     Criterion,
     Nomination,
@@ -175,8 +180,9 @@ def _clear_site(session) -> list[str]:
     Returns the stored names of the deleted proof files, to remove from disk after the commit.
     """
     stored_names = list(session.scalars(select(ProofFile.stored_name)))
-    awards = (Certificate, ResultSnapshot, Vote, Objection, Score, Assignment, RoundJudge, Nomination, Criterion,
-              AwardRound)  # they refer to users and achievements, so they go first
+    # Award rows refer to users and achievements, so they go first.
+    awards = (Certificate, ResultSnapshot, Vote, BallotCode, BallotBatch, BallotFailure, Objection, Score, Assignment,
+              RoundJudge, Nomination, Criterion, AwardRound, CaptchaUse, AddressLock)
     for model in (*awards, ProofFile, AuditEntry, LoginAttempt, User, PatentInventor, AchievementCompleter, Patent,
                   Achievement, StudioTitle, Studio, Honour, Person):
         session.execute(delete(model).execution_options(synchronize_session=False))

@@ -358,3 +358,17 @@ def test_publicity_period_days_left_counts_part_days(app):
     period = publication.publicity_period(stage.round, starts + timedelta(days=7))
     assert (period.days_left, period.open) == (0, False)
     assert isinstance(period.starts_at, datetime) and period.starts_at - starts == timedelta(hours=8)
+
+
+def test_a_wrongly_answered_captcha_is_spent_and_a_new_one_drawn(app, client):
+    stage = voting_round()
+    url = f"/awards/{stage.round.id}/vote"
+    page = text_of(client.get(url))
+    wrong = client.post(url, data={"entry": str(stage.nominations[0].id), **solve(app, page, wrong=True)})
+    assert wrong.status_code == 400 and "验证码计算结果不正确" in text_of(wrong)
+    second_guess = client.post(url, data={"entry": str(stage.nominations[0].id), **solve(app, page)})
+    assert second_guess.status_code == 400 and "这道验证码题目已经作答过" in text_of(second_guess)
+    fresh = solve(app, text_of(second_guess))
+    assert fresh["captcha_token"] != solve(app, page)["captcha_token"]
+    assert client.post(url, data={"entry": str(stage.nominations[0].id), **fresh}).status_code == 302
+    assert count(Vote) == 1
