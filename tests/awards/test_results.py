@@ -25,7 +25,7 @@ def marks_from_the_tables(round_id):
     rows = db.session.execute(text(
         "SELECT a.judge_id, a.nomination_id, s.criterion_id, s.points FROM award_scores s "
         "JOIN award_assignments a ON a.id = s.assignment_id "
-        "WHERE a.round_id = :r AND a.submitted_at IS NOT NULL AND a.conflict = 0"), {"r": round_id}).all()
+        "WHERE a.round_id = :r AND a.submitted_at IS NOT NULL AND NOT a.conflict"), {"r": round_id}).all()
     return [scoring.Mark(j, e, c, p / 100) for j, e, c, p in rows]  # points are stored in hundredths
 
 
