@@ -8,7 +8,7 @@ PORT   ?= 5000
 # Debian packages the browser tests need (Playwright drives Debian's Chromium; it cannot download its own).
 BROWSER_DEBS := chromium fonts-wqy-microhei
 
-.PHONY: install bytecode run test test-deps bench lint clean
+.PHONY: install bytecode run test test-sqlite test-postgresql test-deps bench lint clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +48,19 @@ test-deps: $(VENV)/.installed-test
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(BROWSER_DEBS) >/dev/null; }
 
+# The whole suite on SQLite, then again on PostgreSQL (a throwaway cluster on loopback, started by
+# tests/databases.py through scripts/pg_server.py unless TEST_PG_URL names a running server).
 test: test-deps
+	@status=0; \
+	echo "== 测试：SQLite =="; $(BIN)/pytest || status=1; \
+	echo "== 测试：PostgreSQL =="; TEST_DB=postgresql $(BIN)/pytest || status=1; \
+	exit $$status
+
+test-sqlite: test-deps
 	$(BIN)/pytest
+
+test-postgresql: test-deps
+	TEST_DB=postgresql $(BIN)/pytest
 
 bench: $(VENV)/.installed-test bytecode
 	@command -v wrk >/dev/null 2>&1 || { \
@@ -57,6 +68,7 @@ bench: $(VENV)/.installed-test bytecode
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/ledger.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check innovation_hub tests bench

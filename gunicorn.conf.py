@@ -14,6 +14,26 @@ preload_app = True
 accesslog = "-"
 
 
+def on_starting(server):
+    """In the master, after the app is loaded and before it listens: a server never starts without a
+    search index. One that is missing (a new machine, a lost search/ folder), outdated or too far behind
+    the change log is rebuilt first (above 5,000 records by forked writer processes, so the master
+    itself stays small)."""
+    from innovation_hub import search
+    from innovation_hub.extensions import db
+    from wsgi import app
+
+    gc.enable()  # a rebuild makes garbage; collection is paused only while the app loads
+    try:
+        with app.app_context():
+            if search.ensure_index():
+                server.log.info("search index rebuilt before serving")
+            db.session.remove()
+    finally:
+        gc.collect()
+        gc.disable()
+
+
 def when_ready(server):
     """In the master, after the app is loaded and before any worker forks: read the search index's
     columns once, so that no worker's first search pays for them."""

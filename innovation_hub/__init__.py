@@ -45,6 +45,12 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.json.sort_keys = False  # keep 国家级, 省级, 市级 in their own order
     app.json.ensure_ascii = False
     if not app.config.get("SECRET_KEY"):
+        if not str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+            # A generated key is per instance folder: a second app server would sign other cookies, and
+            # every login, CSRF token and voter cookie from one server would fail on the other.
+            raise RuntimeError("使用数据库服务器（非 SQLite）时必须设置共享的 SECRET_KEY："
+                               "在 instance/config.py 中写 SECRET_KEY = \"…\"，或设置环境变量 FLASK_SECRET_KEY；"
+                               "每台应用服务器须使用同一个值")
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
 
 

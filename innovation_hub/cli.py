@@ -93,12 +93,13 @@ def export_command(ledger: Path) -> None:
 
 
 @click.command("reindex")
-@click.option("--if-missing", is_flag=True, help="只在还没有检索索引时重建（make run 用）")
+@click.option("--if-missing", is_flag=True,
+              help="只在本机还没有可用的检索索引（缺失、旧版，或跟不上变更日志）时重建（make run 与服务器启动时用）")
 def reindex_command(if_missing: bool) -> None:
     """Rebuild the search index from the database (searches keep working meanwhile)."""
-    from .search import index_exists, rebuild
+    from .search import index_ready, rebuild
 
-    if if_missing and index_exists():
+    if if_missing and index_ready():
         click.echo("检索索引已存在，未重建。")
         return
     total = rebuild(progress=_progress)

@@ -7,11 +7,12 @@ a busy timeout and BEGIN IMMEDIATE for writes gave neither.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -33,7 +34,16 @@ def after_write_commit(callback: Callable[[], None]) -> Callable[[], None]:
 
 
 def configure_engine(engine: Engine) -> None:
-    """Install the SQLite pragmas and explicit BEGIN handling on `engine`."""
+    """Install the SQLite pragmas and explicit BEGIN handling on `engine` (PostgreSQL: a lock wait bound)."""
+    if engine.dialect.name == "postgresql":
+        @event.listens_for(engine, "connect")
+        def _on_pg_connect(dbapi_conn, _record):
+            # As SQLite's busy timeout: a writer waiting longer than this for a row lock gives up (503, retry)
+            # instead of holding a worker until gunicorn kills it.
+            with dbapi_conn.cursor() as cursor:
+                cursor.execute(f"SET lock_timeout = {BUSY_TIMEOUT_MS}")
+            dbapi_conn.commit()
+        return
     if engine.dialect.name != "sqlite":
         return
 
@@ -89,6 +99,41 @@ def write_transaction() -> Iterator:
             callback()
         except Exception:
             log.exception("after-commit step %s failed; its work stays queued", callback.__name__)
+
+
+def lock(*records) -> None:
+    """Hold each record's row lock for the rest of the write transaction, and reload it.
+
+    A check-then-write decides from rows it read: on PostgreSQL (READ COMMITTED, concurrent writers) two
+    transactions could both see a record as 待审核 and both approve it. SELECT … FOR UPDATE makes the second
+    wait for the first and then read its outcome. On SQLite, BEGIN IMMEDIATE already runs writers one at a
+    time, and SQLAlchemy renders no FOR UPDATE there. Lock the parent row every writer of the children
+    locks (the assignment for its scores, the round for its nominations), before reading what is decided on.
+    """
+    session = db.session()
+    if not session.info.get("in_write"):
+        raise RuntimeError("lock() belongs inside write_transaction()")
+    for record in records:
+        mapper = inspect(record).mapper
+        key = [mapper.get_property_by_column(column).class_attribute for column in mapper.primary_key]
+        identity = inspect(record).identity
+        # The key column alone: FOR UPDATE may not touch a joined-eager relationship's outer join.
+        session.execute(select(*key).where(*(k == v for k, v in zip(key, identity, strict=True))).with_for_update())
+        session.expire(record)  # read again, now that no other writer can change it
+
+
+def lock_key(namespace: str, *parts) -> None:
+    """Hold a lock on a natural key whose row may not exist yet, for the rest of the write transaction.
+
+    Get-or-create by a natural key (a person by name + host unit) has no row to lock before it exists: two
+    PostgreSQL transactions would both find nothing and both insert. A transaction-level advisory lock on the
+    key's hash makes the second wait, then find the first one's row. SQLite's BEGIN IMMEDIATE already did.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.blake2b("\x1f".join([namespace, *map(str, parts)]).encode(), digest_size=8).digest()
+    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(digest, "big", signed=True)})
 
 
 def flushed_changes(session) -> list:

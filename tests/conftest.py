@@ -8,9 +8,36 @@ from flask import g
 from innovation_hub import create_app
 from innovation_hub.extensions import db, upgrade_schema
 
+from .databases import SECRET_KEY, postgres
+
+
+def pytest_report_header(config):
+    return "database: " + ("PostgreSQL (TEST_DB=postgresql)" if postgres else "SQLite (TEST_DB=postgresql: PostgreSQL)")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if postgres is not None:
+        postgres.close()
+
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
+def database_url(monkeypatch):
+    """The test's own database: None for the instance folder's SQLite file, else a fresh PostgreSQL one.
+
+    Set in the environment, so every app the test creates (and every process it starts) uses it.
+    """
+    if postgres is None:
+        yield None
+        return
+    url = postgres.create()
+    monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", url)
+    monkeypatch.setenv("FLASK_SECRET_KEY", SECRET_KEY)
+    yield url
+    postgres.drop(url)
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("INNOVATION_HUB_INSTANCE", str(tmp_path / "instance"))
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
 

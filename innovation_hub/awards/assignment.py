@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..accounts.models import Role
 from ..audit.services import record as audit
-from ..database import write_transaction
+from ..database import lock, write_transaction
 from ..errors import PermissionDenied
 from ..models import utcnow
 from .conflicts import declared_conflict, is_conflicted, standing_conflict
@@ -39,6 +39,7 @@ def add_judge(actor, award_round: AwardRound, user) -> RoundJudge:
     """Add a judge account; its 评委编号 is the next never-used number of the round."""
     require_admin(actor)
     with write_transaction() as session:
+        lock(award_round)
         require_state(award_round, (S.DRAFT, S.NOMINATING, S.QUALIFYING, S.SCORING), "添加评委")
         if user.role is not Role.JUDGE or not user.active:
             raise AwardError(f"“{user.name}”不是可用的评委账号")
@@ -58,6 +59,7 @@ def remove_judge(actor, judge: RoundJudge) -> None:
     require_admin(actor)
     with write_transaction() as session:
         award_round = judge.round
+        lock(award_round)
         require_state(award_round, (S.DRAFT, S.NOMINATING, S.QUALIFYING, S.SCORING), "移除评委")
         rows = list(session.scalars(select(Assignment).where(
             Assignment.round_id == award_round.id, Assignment.judge_id == judge.user_id)))
@@ -92,6 +94,7 @@ def auto_assign(actor, award_round: AwardRound) -> AssignReport:
     """
     require_admin(actor)
     with write_transaction() as session:
+        lock(award_round)
         require_state(award_round, ASSIGNING, "分配评审")
         judges = list(award_round.judges)
         if not judges:
@@ -151,6 +154,7 @@ def assign(actor, nomination: Nomination, user) -> Assignment:
     require_admin(actor)
     with write_transaction() as session:
         award_round = nomination.round
+        lock(award_round)
         require_state(award_round, ASSIGNING, "分配评审")
         judge = _round_judge(award_round, user)
         if nomination.state is not NominationState.QUALIFIED:
@@ -174,6 +178,7 @@ def unassign(actor, assignment: Assignment) -> None:
     require_admin(actor)
     with write_transaction() as session:
         award_round = assignment.round
+        lock(award_round)
         require_state(award_round, ASSIGNING, "调整评审分配")
         who = _judge_label(award_round, assignment.judge_id)
         if assignment.conflict:
@@ -197,6 +202,7 @@ def declare_conflict(actor, assignment: Assignment, reason: str) -> None:
     if not reason:
         raise AwardError("请填写回避理由")
     with write_transaction():
+        lock(assignment.round, assignment)
         require_state(assignment.round, ASSIGNING, "申报回避")
         if assignment.conflict:
             raise AwardError("您已对该成果申报回避")
@@ -215,6 +221,7 @@ def set_conflict(actor, nomination: Nomination, user, reason: str) -> Assignment
         raise AwardError("请填写回避理由")
     with write_transaction() as session:
         award_round = nomination.round
+        lock(award_round)
         require_state(award_round, (*ASSIGNING, S.CLOSED), "设定回避")
         judge = _round_judge(award_round, user)
         assignment = session.scalars(select(Assignment).where(

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from ..audit.services import record as audit
 from ..catalogue.models import Achievement
-from ..database import write_transaction
+from ..database import lock, write_transaction
 from ..errors import PermissionDenied
 from ..extensions import db
 from ..models import RecordStatus, local_time, utcnow
@@ -77,6 +77,7 @@ def nominate(actor, award_round: AwardRound, achievement: Achievement) -> Nomina
             actor.is_admin or (actor.studio_id is not None and actor.studio_id == achievement.studio_id)):
         raise PermissionDenied("只能推荐本工作室的成果")
     with write_transaction() as session:
+        lock(award_round)  # nominations of a round are counted by one writer at a time
         reasons = eligibility(award_round, achievement)  # under the write lock: counts cannot race
         if reasons:
             raise AwardError("不能推荐该成果：" + "；".join(reasons))
@@ -99,6 +100,7 @@ def withdraw(actor, nomination: Nomination) -> None:
     if actor is None or not actor.is_authenticated or not (actor.is_admin or actor.studio_id == nomination.studio_id):
         raise PermissionDenied("只能撤回本工作室的推荐")
     with write_transaction():
+        lock(nomination.round, nomination)
         require_state(nomination.round, (RoundState.NOMINATING,), "撤回推荐")
         if nomination.state is not N.NOMINATED:
             raise AwardError(f"该推荐当前为“{nomination.state.label}”，不能撤回")
@@ -113,6 +115,7 @@ def qualify(actor, nomination: Nomination, ok: bool, reason: str = "") -> None:
     if not ok and not reason:
         raise AwardError("资格审核不通过时必须填写理由，工作室会看到它")
     with write_transaction():
+        lock(nomination.round, nomination)
         require_state(nomination.round, (RoundState.QUALIFYING,), "进行资格审核")
         if nomination.state is N.WITHDRAWN:
             raise AwardError("该推荐已撤回，无需审核")

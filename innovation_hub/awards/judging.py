@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from ..audit.services import record as audit
-from ..database import write_transaction
+from ..database import lock, write_transaction
 from ..errors import PermissionDenied
 from ..models import local_time, utcnow
 from .conflicts import is_conflicted
@@ -42,6 +42,9 @@ def save_scores(actor, assignment: Assignment, points: Mapping, submit: bool = F
     _check_judge(actor, assignment)
     with write_transaction() as session:
         award_round = assignment.round
+        # The round (a stage change waits for this save, or this save sees it) and the assignment (its
+        # judge's other saves take turns: two drafts must not both insert a criterion's score).
+        lock(award_round, assignment)
         _check_judge(actor, assignment)  # again under the lock: a conflict may have been set meanwhile
         require_state(award_round, (RoundState.SCORING,), "评分")
         if assignment.nomination.state is not NominationState.QUALIFIED:
@@ -98,6 +101,7 @@ def reopen_score(actor, assignment: Assignment, reason: str) -> None:
         raise AwardError("重新开放评分须填写理由")
     with write_transaction():
         award_round = assignment.round
+        lock(award_round, assignment)
         require_state(award_round, (RoundState.SCORING, RoundState.CLOSED), "重新开放评分")
         if not assignment.is_submitted:
             raise AwardError("该评分尚未提交，无需重新开放")

@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from ..audit.services import record as audit
-from ..database import write_transaction
+from ..database import lock, write_transaction
 from ..models import local_time, utcnow
 from . import public, queries, snapshot
 from .models import AwardRound, Nomination, NominationState, Objection, RoundState
@@ -166,6 +166,7 @@ def _transition(actor, award_round: AwardRound, source: RoundState | None, targe
     require_admin(actor)
     reason = (reason or "").strip()
     with write_transaction() as session:
+        lock(award_round)  # one step at a time: two clicks cannot both leave the same stage
         current = award_round.state
         step = TRANSITIONS.get((current, target)) if source in (None, current) else None
         if step is None:

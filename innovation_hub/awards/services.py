@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select
 
 from ..audit.services import record as audit
-from ..database import write_transaction
+from ..database import lock, write_transaction
 from ..errors import BadRequest, PermissionDenied
 from .models import AwardRound, Criterion, PublicityShows, RoundState, VoteMode, VoteStage
 
@@ -169,6 +169,7 @@ def update_round(actor, award_round: AwardRound, data: RoundData) -> list[str]:
     require_admin(actor)
     data = _check_round_data(data)
     with write_transaction() as session:
+        lock(award_round)
         changed = [f.name for f in fields(RoundData) if getattr(award_round, f.name) != getattr(data, f.name)]
         frozen = [FIELD_RULES[name][0] for name in changed if award_round.state not in FIELD_RULES[name][1]]
         if frozen:
@@ -220,6 +221,7 @@ def add_criterion(actor, award_round: AwardRound, data: CriterionData) -> Criter
     require_admin(actor)
     data = _check_criterion(data)
     with write_transaction() as session:
+        lock(award_round)
         require_state(award_round, BEFORE_SCORING, "修改评分指标")
         _criterion_clash(session, award_round.id, data.name, None)
         last = session.scalar(select(func.max(Criterion.position)).where(Criterion.round_id == award_round.id))
@@ -237,6 +239,7 @@ def update_criterion(actor, criterion: Criterion, data: CriterionData) -> None:
     data = _check_criterion(data)
     with write_transaction() as session:
         award_round = criterion.round
+        lock(award_round)
         require_state(award_round, BEFORE_SCORING, "修改评分指标")
         _criterion_clash(session, award_round.id, data.name, criterion.id)
         before = f"{criterion.name}（满分 {criterion.max_points}，权重 {criterion.weight}）"
@@ -250,6 +253,7 @@ def remove_criterion(actor, criterion: Criterion) -> None:
     require_admin(actor)
     with write_transaction() as session:
         award_round = criterion.round
+        lock(award_round)
         require_state(award_round, BEFORE_SCORING, "修改评分指标")
         award_round.criteria.remove(criterion)
         session.delete(criterion)
@@ -260,6 +264,7 @@ def reorder_criteria(actor, award_round: AwardRound, criterion_ids: list[int]) -
     """Put the criteria in the given order; the list must name each of the round's criteria once."""
     require_admin(actor)
     with write_transaction():
+        lock(award_round)
         require_state(award_round, BEFORE_SCORING, "修改评分指标")
         by_id = {c.id: c for c in award_round.criteria}
         if sorted(criterion_ids) != sorted(by_id):

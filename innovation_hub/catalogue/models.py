@@ -82,7 +82,9 @@ class Person(TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(50))
     host_unit: Mapped[str] = mapped_column(String(120), default="")
     honours: Mapped[list[Honour]] = relationship(
-        back_populates="person", order_by="Honour.year", cascade="all, delete-orphan"
+        back_populates="person", cascade="all, delete-orphan",
+        # Unknown years last on every database (SQLite sorts NULL first, PostgreSQL last).
+        order_by=lambda: (Honour.year.asc().nulls_last(), Honour.id),
     )
 
     def __repr__(self) -> str:
@@ -104,6 +106,15 @@ class Honour(db.Model):
     @property
     def display(self) -> str:
         return f"{self.title}（{self.year}）" if self.year else self.title
+
+
+def highest_valid_title(titles):
+    """The title a studio's 级别 shows: the highest valid one, the latest of equals; None when none is valid.
+
+    Takes anything with level, year and state (StudioTitle rows, or the services' TitleData).
+    """
+    valid = [t for t in titles if t.state is TitleState.VALID]
+    return max(valid, key=lambda t: (t.level.rank, t.year), default=None)
 
 
 class Studio(TimestampMixin, db.Model):
@@ -132,8 +143,7 @@ class Studio(TimestampMixin, db.Model):
 
     def refresh_level(self) -> None:
         """Set level and named_year from the highest valid title (the latest of equals)."""
-        valid = [t for t in self.titles if t.state is TitleState.VALID]
-        best = max(valid, key=lambda t: (t.level.rank, t.year), default=None)
+        best = highest_valid_title(self.titles)
         self.level = best.level if best else None
         self.named_year = best.year if best else None
 

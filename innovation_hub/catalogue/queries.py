@@ -114,10 +114,9 @@ class AchievementFilters:
 
     def apply(self, stmt: Select) -> Select:
         for word in (self.q or "").split():
-            pattern = f"%{_escape_like(word)}%"
-            stmt = stmt.where(
-                or_(Achievement.title.like(pattern, escape="\\"), Achievement.summary.like(pattern, escape="\\"))
-            )
+            # icontains: ILIKE on PostgreSQL, whose LIKE is case-sensitive (SQLite's is not for ASCII): plc finds PLC.
+            stmt = stmt.where(or_(Achievement.title.icontains(word, autoescape=True),
+                                  Achievement.summary.icontains(word, autoescape=True)))
         if self.category:
             stmt = stmt.where(Achievement.category == self.category)
         if self.year:
@@ -162,10 +161,6 @@ class PatentFilters:
 
     def as_args(self) -> dict[str, str]:
         return _as_args(self)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _as_args(filters) -> dict[str, str]:

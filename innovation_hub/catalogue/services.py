@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from ..database import write_cache, write_transaction
+from ..database import lock_key, write_cache, write_transaction
 from ..extensions import db
 from ..models import Category, District, Level, PatentKind, RecordStatus, TitleState
 from . import patent_numbers
@@ -95,16 +95,23 @@ def _assign(obj, **values) -> bool:
     return changed
 
 
+def person_key(name: str, host_unit: str) -> tuple[str, str]:
+    """Same name + same host unit = same person (DESIGN.md)."""
+    return name.strip(), host_unit.strip()
+
+
 def find_or_create_person(name: str, host_unit: str) -> Person:
     """The person with this name in this host unit, created when new."""
     session = db.session
     cache = write_cache("people")
-    key = (name.strip(), host_unit.strip())
+    key = person_key(name, host_unit)
     person = cache.get(key)
     if person is None:
-        person = session.execute(
-            select(Person).where(Person.name == key[0], Person.host_unit == key[1])
-        ).scalar_one_or_none()
+        find = select(Person).where(Person.name == key[0], Person.host_unit == key[1])
+        person = session.execute(find).scalar_one_or_none()
+        if person is None:
+            lock_key("person", *key)  # another transaction may be creating the same person right now
+            person = session.execute(find).scalar_one_or_none()
         if person is None:
             person = Person(name=key[0], host_unit=key[1])
             session.add(person)
@@ -220,8 +227,8 @@ def upsert_achievement(
         return achievement, created, changed
 
 
-def check_patent(data: PatentData, studio: Studio) -> tuple[str, Achievement | None]:
-    """Validate a patent's number, kind, dates and related achievement; return (number, achievement)."""
+def checked_patent_number(data: PatentData) -> str:
+    """The normalised number of a patent whose number, kind and dates agree; raise CatalogueError if not."""
     number = patent_numbers.normalise(data.number)
     if patent_numbers.kind_of(number) is not data.kind:
         raise CatalogueError(
@@ -230,13 +237,23 @@ def check_patent(data: PatentData, studio: Studio) -> tuple[str, Achievement | N
         )
     if data.filing_date and data.grant_date and data.grant_date < data.filing_date:
         raise CatalogueError("授权日不能早于申请日")
+    return number
+
+
+def not_an_achievement_of(title: str, studio_name: str) -> CatalogueError:
+    return CatalogueError(f"关联成果“{title}”不是工作室“{studio_name}”的成果")
+
+
+def check_patent(data: PatentData, studio: Studio) -> tuple[str, Achievement | None]:
+    """Validate a patent's number, kind, dates and related achievement; return (number, achievement)."""
+    number = checked_patent_number(data)
     achievement = None
     if data.achievement_title:
         achievement = db.session.execute(
             select(Achievement).where(Achievement.studio_id == studio.id, Achievement.title == data.achievement_title)
         ).scalar_one_or_none()
         if achievement is None:
-            raise CatalogueError(f"关联成果“{data.achievement_title}”不是工作室“{studio.name}”的成果")
+            raise not_an_achievement_of(data.achievement_title, studio.name)
     return number, achievement
 
 

@@ -36,6 +36,11 @@ def _note_flushed_changes(session: Session, _context) -> None:
         session.info[_FLAG] = True
 
 
+def mark_changed(session: Session) -> None:
+    """Note a catalogue change written without the ORM's flush (catalogue/bulk.py): the version grows at commit."""
+    session.info[_FLAG] = True
+
+
 def is_bulk_change(state) -> bool:
     """Whether an ORM statement is a delete(…) or update(…) of catalogue rows (they bypass the flush)."""
     return (state.is_delete or state.is_update) and state.bind_mapper is not None \

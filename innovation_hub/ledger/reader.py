@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
+from flask import current_app
 from openpyxl.utils import get_column_letter
 
+from .archive import Limits, check_archive, not_a_workbook
 from .errors import LedgerError, LedgerInvalid
 from .template import SHEETS, SheetSpec, clean, header_key
+from .xlsx import is_data_sheet, open_workbook
 
 log = logging.getLogger(__name__)
-MAX_ROWS = 100_000  # a ledger is a few thousand rows; more is a wrong file or a formatted-to-the-end sheet
 
 
 @dataclass
@@ -26,10 +27,17 @@ class SheetRows:
     rows: list[tuple[int, dict[str, Any]]]  # (Excel row number, {column key: cleaned value or None})
 
 
-def read_ledger(path: str | os.PathLike) -> dict[str, SheetRows]:
-    """The template's sheets found in the workbook, by sheet name; raise LedgerInvalid on a bad file."""
-    if not Path(path).is_file():
-        raise LedgerInvalid([LedgerError(None, None, None, f"文件“{Path(path).name}”不存在")])
+def read_ledger(path: str | os.PathLike, limits: Limits | None = None) -> dict[str, SheetRows]:
+    """The template's sheets found in the workbook, by sheet name; raise LedgerInvalid on a bad file.
+
+    `limits` default to the app's settings (LEDGER_MAX_*); the archive is checked against them
+    before openpyxl opens it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LedgerInvalid([LedgerError(None, None, None, f"文件“{path.name}”不存在")])
+    limits = limits or Limits.from_config(current_app.config)
+    check_archive(path, limits)
     with warnings.catch_warnings():
         # Workbooks saved by Excel or WPS carry data-validation extensions, conditional formats or
         # no default style, and openpyxl warns that it drops them. The ledger reads cell values
@@ -37,23 +45,20 @@ def read_ledger(path: str | os.PathLike) -> dict[str, SheetRows]:
         warnings.filterwarnings("ignore", category=UserWarning, module=r"openpyxl\.")
         workbook = _open(path)
         try:
-            return _read_sheets(workbook)
+            return _read_sheets(workbook, limits.rows)
         finally:
             workbook.close()
 
 
-def _open(path: str | os.PathLike):
+def _open(path: Path):
     try:
-        return load_workbook(path, read_only=True, data_only=True)
+        return open_workbook(path)
     except Exception as error:  # a non-xlsx file: openpyxl raises BadZipFile, KeyError, InvalidFileException…
         log.debug("cannot open %s", path, exc_info=True)
-        raise LedgerInvalid([LedgerError(None, None, None, (
-            f"文件“{Path(path).name}”不是有效的 Excel 工作簿（.xlsx），无法读取。"
-            "请在 Excel 或 WPS 中另存为“Excel 工作簿 (*.xlsx)”后再导入。"
-        ))]) from error
+        raise not_a_workbook(path) from error
 
 
-def _read_sheets(workbook) -> dict[str, SheetRows]:
+def _read_sheets(workbook, max_rows: int) -> dict[str, SheetRows]:
     by_name = {unicodedata.normalize("NFKC", title).strip(): title for title in workbook.sheetnames}
     found: dict[str, SheetRows] = {}
     errors: list[LedgerError] = []
@@ -66,11 +71,11 @@ def _read_sheets(workbook) -> dict[str, SheetRows]:
                 )))
             continue
         sheet = workbook[title]
-        if not hasattr(sheet, "iter_rows"):
+        if not is_data_sheet(sheet):
             errors.append(LedgerError(spec.name, None, None, "不是数据表（可能是图表页）"))
             continue
         try:
-            rows = _read_sheet(sheet, spec, errors)
+            rows = _read_sheet(sheet, spec, errors, max_rows)
         except LedgerInvalid:
             raise
         except Exception as error:  # a damaged sheet part: any XML or value error
@@ -109,23 +114,27 @@ def _header_map(spec: SheetSpec, header: tuple, errors: list[LedgerError]) -> di
     return positions if ok else None
 
 
-def _read_sheet(sheet, spec: SheetSpec, errors: list[LedgerError]) -> SheetRows | None:
-    sheet.reset_dimensions()  # some writers store a wrong size; read what is really there
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None) or ()
-    if all(clean(cell) is None for cell in header):
+def _read_sheet(sheet, spec: SheetSpec, errors: list[LedgerError], max_rows: int) -> SheetRows | None:
+    rows = sheet.numbered_rows()
+    number, header = next(rows, (1, ()))
+    if number != 1 or all(clean(cell) is None for cell in header):
         errors.append(LedgerError(spec.name, 1, None, "第 1 行应为表头（列名），现为空行"))
         return None
     positions = _header_map(spec, header, errors)
     if positions is None:
         return None
     out = []
-    for number, values in enumerate(rows, start=2):
+    for number, values in rows:
+        if number > max_rows + 1:
+            # Counted by Excel's row number, blank rows too: a sheet "formatted to the end" or a bomb of
+            # a million empty rows is refused at the first row past the limit, not walked.
+            errors.append(LedgerError(spec.name, number, None, (
+                f"超过 {max_rows} 行（表头以下的空行也计算在内，LEDGER_MAX_ROWS），未导入。"
+                "请删除表末尾多余的空行（选中这些行后“删除行”），或拆分后分批导入"
+            )))
+            return None
         cells = {key: clean(values[index]) if index < len(values) else None for key, index in positions.items()}
         if all(value is None for value in cells.values()):
             continue  # a blank row
-        if len(out) >= MAX_ROWS:
-            errors.append(LedgerError(spec.name, number, None, f"行数超过 {MAX_ROWS} 行，请拆分后分批导入"))
-            return None
         out.append((number, cells))
     return SheetRows(spec, out)

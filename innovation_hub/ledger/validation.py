@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from ..catalogue import patent_numbers
-from ..catalogue.models import Achievement, Patent, Studio
+from ..catalogue.models import Achievement, Patent, Studio, highest_valid_title
 from ..catalogue.services import AchievementData, PatentData, StudioData, TitleData
 from ..extensions import db
 from ..models import RecordStatus, TitleState
@@ -226,8 +226,7 @@ def _studio_plan(studios: list[Row], titles: list[Row], errors: list[LedgerError
             main = (v["level"], v["named_year"])
             if main not in {(t.level, t.year) for t in studio_titles}:
                 studio_titles.insert(0, TitleData(level=v["level"], year=v["named_year"]))
-            valid = [t for t in studio_titles if t.state is TitleState.VALID]
-            best = max(valid, key=lambda t: (t.level.rank, t.year), default=None)
+            best = highest_valid_title(studio_titles)
             if best is not None and (best.level, best.year) != main:
                 errors.append(LedgerError(STUDIOS.name, row.number, "级别", (
                     f"级别和命名年份（{main[0].label} {main[1]}）与“工作室称号”表不一致："

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -39,6 +40,14 @@ def _value(member) -> str:
     return member.value if member is not None else ""
 
 
+_EPOCH = datetime(1970, 1, 1)
+
+
+def version(updated_at: datetime | None) -> int:
+    """A record's updated_at as the integer a document keeps (microseconds since 1970, UTC)."""
+    return (updated_at.replace(tzinfo=None) - _EPOCH) // timedelta(microseconds=1) if updated_at else 0
+
+
 TEXT_ENCODING = "utf-16-le"  # body_runs: read back as one str, where a character's offset is its byte offset / 2
 
 
@@ -58,17 +67,17 @@ def _studio_fields(studio_id, level, industry, district) -> dict:
 def achievement_docs(ids: list[int] | None = None) -> Iterator[dict]:
     for chunk in _chunks(ids):
         stmt = (
-            select(Achievement.id, Achievement.title, Achievement.summary, Achievement.category, Achievement.year,
-                   Studio.id, Studio.level, Studio.industry, Studio.district)
+            select(Achievement.id, Achievement.updated_at, Achievement.title, Achievement.summary,
+                   Achievement.category, Achievement.year, Studio.id, Studio.level, Studio.industry, Studio.district)
             .join(Studio, Studio.id == Achievement.studio_id)
             .where(Achievement.status == RecordStatus.APPROVED)
         )
         if chunk is not None:
             stmt = stmt.where(Achievement.id.in_(chunk))
         people = _names(AchievementCompleter, AchievementCompleter.achievement_id, chunk)
-        for rid, title, summary, category, year, *studio in db.session.execute(stmt):
+        for rid, updated_at, title, summary, category, year, *studio in db.session.execute(stmt):
             yield {
-                "key": f"achievement:{rid}", "type": "achievement", "record_id": rid,
+                "key": f"achievement:{rid}", "type": "achievement", "record_id": rid, "version": version(updated_at),
                 **_text_fields(title, summary),
                 "people": "、".join(people.get(rid, [])), "category": _value(category), "kind": "",
                 "year": year, "newest": year * 10000 + 1231, "number": "", **_studio_fields(*studio),
@@ -78,17 +87,17 @@ def achievement_docs(ids: list[int] | None = None) -> Iterator[dict]:
 def patent_docs(ids: list[int] | None = None) -> Iterator[dict]:
     for chunk in _chunks(ids):
         stmt = (
-            select(Patent.id, Patent.title, Patent.abstract, Patent.kind, Patent.number, Patent.filing_date,
-                   Studio.id, Studio.level, Studio.industry, Studio.district)
+            select(Patent.id, Patent.updated_at, Patent.title, Patent.abstract, Patent.kind, Patent.number,
+                   Patent.filing_date, Studio.id, Studio.level, Studio.industry, Studio.district)
             .join(Studio, Studio.id == Patent.studio_id)
             .where(Patent.status == RecordStatus.APPROVED)
         )
         if chunk is not None:
             stmt = stmt.where(Patent.id.in_(chunk))
         people = _names(PatentInventor, PatentInventor.patent_id, chunk)
-        for rid, title, abstract, kind, number, filed, *studio in db.session.execute(stmt):
+        for rid, updated_at, title, abstract, kind, number, filed, *studio in db.session.execute(stmt):
             yield {
-                "key": f"patent:{rid}", "type": "patent", "record_id": rid,
+                "key": f"patent:{rid}", "type": "patent", "record_id": rid, "version": version(updated_at),
                 **_text_fields(title, abstract),
                 "people": "、".join(people.get(rid, [])), "category": "", "kind": _value(kind),
                 "number": number, "year": filed.year if filed else 0,
@@ -98,16 +107,16 @@ def patent_docs(ids: list[int] | None = None) -> Iterator[dict]:
 
 def studio_docs(ids: list[int] | None = None) -> Iterator[dict]:
     for chunk in _chunks(ids):
-        stmt = select(Studio.id, Studio.name, Studio.intro, Studio.named_year, Person.name, Studio.host_unit,
-                      Studio.id, Studio.level, Studio.industry, Studio.district
+        stmt = select(Studio.id, Studio.updated_at, Studio.name, Studio.intro, Studio.named_year, Person.name,
+                      Studio.host_unit, Studio.id, Studio.level, Studio.industry, Studio.district
                       ).outerjoin(Person, Person.id == Studio.leader_id)
         if chunk is not None:
             stmt = stmt.where(Studio.id.in_(chunk))
-        for rid, name, intro, year, leader, host_unit, *studio in db.session.execute(stmt):
+        for rid, updated_at, name, intro, year, leader, host_unit, *studio in db.session.execute(stmt):
             fields = _studio_fields(*studio)
             fields["studio"] = host_unit  # the name is the title
             yield {
-                "key": f"studio:{rid}", "type": "studio", "record_id": rid,
+                "key": f"studio:{rid}", "type": "studio", "record_id": rid, "version": version(updated_at),
                 **_text_fields(name, intro),
                 "people": leader or "", "category": "", "kind": "", "number": "",
                 "year": year or 0, "newest": (year or 0) * 10000 + 1231, **fields,
@@ -164,3 +173,25 @@ def expand(jobs: Iterable[tuple[str, int]]) -> dict[str, set[int]]:
         targets["patent"] |= set(db.session.execute(select(PatentInventor.patent_id).where(
             PatentInventor.person_id.in_(ids))).scalars())
     return targets
+
+
+def public_versions() -> dict[tuple[str, int], tuple[int, str]]:
+    """(kind, id) -> (version, title) of every record the index should hold."""
+    out = {}
+    for kind, model, title in (("studio", Studio, Studio.name), ("achievement", Achievement, Achievement.title),
+                               ("patent", Patent, Patent.title)):
+        stmt = select(model.id, model.updated_at, title)
+        if model is not Studio:
+            stmt = stmt.where(model.status == RecordStatus.APPROVED)
+        for rid, updated_at, name in db.session.execute(stmt):
+            out[(kind, rid)] = (version(updated_at), name)
+    return out
+
+
+def statuses(kind: str, ids: list[int]) -> dict[int, RecordStatus]:
+    """The status of each of `ids` that still exists (achievements and patents)."""
+    model = {"achievement": Achievement, "patent": Patent}[kind]
+    out = {}
+    for chunk in _chunks(sorted(ids)):
+        out.update(db.session.execute(select(model.id, model.status).where(model.id.in_(chunk))).all())
+    return out

@@ -1,7 +1,8 @@
-"""The Whoosh index in the instance folder: one writer at a time, searchers reused, rebuilt by swap.
+"""The Whoosh index in the instance folder: searchers reused, folders swapped by a rebuild.
 
 Layout: instance/search/CURRENT names the live folder (index-<ns>); a rebuild writes a new
-folder and replaces CURRENT atomically, so searches keep working while it runs.
+folder and replaces CURRENT atomically, so searches keep working while it runs. INDEX_ID names
+this machine's index in the change log's positions (changelog.py, which also writes the index).
 
 Measured here (DESIGN.md): Whoosh's writer lock is an flock, released by the kernel when a
 process dies, so a killed writer leaves no stale lock; Searcher.refresh() is not trusted, a
@@ -11,7 +12,6 @@ at 100k records, so each process keeps one while the index is unchanged.
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import os
 import shutil
@@ -20,32 +20,27 @@ import time
 from array import array
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate, chain
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, func, select
 from werkzeug.exceptions import HTTPException
 from whoosh import columns
 from whoosh import index as whoosh_index
-from whoosh.index import LockError
 from whoosh.matching.wrappers import FilterMatcher
 
-from ..database import write_transaction
-from ..extensions import db
-from . import building, documents, whoosh_patches
-from .models import IndexJob
+from . import deadline, documents, whoosh_patches
 from .schema import SCHEMA_VERSION, build_schema
 
 log = logging.getLogger(__name__)
 whoosh_patches.apply()
 
-WRITER_TIMEOUT = 2.0  # seconds a drain waits for the writer lock before leaving its jobs to the holder
-REBUILD_LOCK_TIMEOUT = 120.0
-BATCH = 1000
-PARALLEL_FROM = 5000  # documents; below this, starting writer processes costs more than it saves
-_draining = contextvars.ContextVar("search_draining", default=False)
+# Opening the live index races with other processes: a commit removes the previous generation's
+# files, a rebuild's clean-up removes the folder before the last. Whoosh's own reader() retries;
+# open_dir() does not (FileNotFoundError … _MAIN_N.toc), so opening is retried here.
+OPEN_ATTEMPTS = 6
+OPEN_RETRY_SECONDS = 0.02  # the first wait; doubled after each attempt (0.6 s in all)
+TIME_CHECK_STEPS = 4096  # matches found, or postings read, between two looks at the search's deadline
 
 
 class IndexOutdated(HTTPException):
@@ -55,11 +50,22 @@ class IndexOutdated(HTTPException):
     description = "检索索引需要重建（软件已升级）：请管理员运行 flask --app innovation_hub reindex，完成前暂时无法检索"
 
 
+class IndexMissing(HTTPException):
+    """This machine has no index yet (or its folder was removed): one process is rebuilding it."""
+
+    code = 503
+    description = "检索索引正在重建（本机的索引文件夹缺失），暂时无法检索，请几分钟后再试"
+
+
 def _schema_matches(folder: Path) -> bool:
     try:
         return (folder / "SCHEMA").read_text().strip() == str(SCHEMA_VERSION)
     except FileNotFoundError:
         return False
+
+
+def _retrying(attempt: int) -> None:
+    time.sleep(OPEN_RETRY_SECONDS * 2 ** attempt)
 
 
 class SearchIndex:
@@ -79,13 +85,12 @@ class SearchIndex:
         self._grouped: dict[str, tuple[list, dict]] = {}  # field -> (its column, value -> documents)
         self._segment_texts: dict[tuple[str, str], tuple[str, array]] = {}  # (segment id, field) -> text
         self._column_readers: dict[str, object] = {}  # field -> column reader of self._searcher
-        self._started = False
-
-    def drain_once_per_process(self) -> None:
-        """Jobs left by a process that died between its commit and its drain are applied once per start."""
-        if not self._started:
-            self._started = True
-            drain_outbox()
+        # The change log (changelog.py): when this process last looked at it, the gaps it last saw,
+        # when it last pruned, and its rebuild running in the background, if any.
+        self.checked_at = float("-inf")
+        self.known_gaps: str = "[]"
+        self.pruned_at = float("-inf")
+        self.rebuilding: threading.Thread | None = None
 
     # -- the live folder
 
@@ -97,7 +102,7 @@ class SearchIndex:
         return self.root / name if name else None
 
     def set_live(self, folder: Path) -> None:
-        tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
+        tmp = self.root / f"CURRENT.{os.getpid()}.{threading.get_ident()}.tmp"
         tmp.write_text(folder.name)
         os.replace(tmp, self.root / "CURRENT")
 
@@ -108,33 +113,73 @@ class SearchIndex:
         (folder / "SCHEMA").write_text(str(SCHEMA_VERSION))
         return folder, whoosh_index.create_in(str(folder), build_schema())
 
-    def open(self) -> whoosh_index.Index:
-        """The live index, created empty the first time."""
+    def open(self, live: Path | None = None) -> whoosh_index.Index:
+        """The live index (or `live`, the folder CURRENT names). IndexMissing when there is none: only a
+        rebuild makes one, so that an index always holds every public record."""
+        for attempt in range(OPEN_ATTEMPTS):
+            folder = live or self.live_dir()
+            if folder is None:
+                raise IndexMissing()
+            try:
+                schema = (folder / "SCHEMA").read_text().strip()
+                ix = whoosh_index.open_dir(str(folder))
+            except whoosh_index.EmptyIndexError:
+                raise IndexMissing() from None  # a live folder emptied by hand
+            except FileNotFoundError:
+                live = None  # CURRENT may name another folder by now
+                if attempt + 1 < OPEN_ATTEMPTS:
+                    _retrying(attempt)
+                    continue
+                raise IndexMissing() from None  # the folder CURRENT names is gone
+            if schema != str(SCHEMA_VERSION):
+                raise IndexOutdated()
+            return ix
+        raise AssertionError("not reached")
+
+    def live_name(self) -> str | None:
+        """The live folder's name when it holds an index built under the current schema, else None."""
         live = self.live_dir()
-        if live is None or not whoosh_index.exists_in(str(live)):
-            with self._lock:
-                live = self.live_dir()
-                if live is None or not whoosh_index.exists_in(str(live)):
-                    folder, ix = self.create_folder()
-                    self.set_live(folder)
-                    return ix
-        if not _schema_matches(live):
-            raise IndexOutdated()
-        return whoosh_index.open_dir(str(live))
+        if live is None or not _schema_matches(live):
+            return None
+        try:
+            if not any(name.startswith("_MAIN_") and name.endswith(".toc") for name in os.listdir(live)):
+                return None
+        except FileNotFoundError:
+            return None
+        return live.name
+
+    def is_outdated(self) -> bool:
+        """The live folder was built under another schema: only reindex (or a server start) replaces it."""
+        live = self.live_dir()
+        return live is not None and (live / "SCHEMA").is_file() and not _schema_matches(live)
 
     # -- searching
 
     def searcher(self):
-        """A searcher on the live index, reopened only when the folder or its generation changed."""
+        """A searcher on the live index, reopened only when the folder or its generation changed.
+
+        Retried when another process removed a file while it was being opened (see OPEN_ATTEMPTS).
+        """
         with self._lock:
-            live = self.live_dir()
-            name = live.name if live else None
-            if self._searcher is None or name != self._dir or not self._searcher.up_to_date():
-                ix = self.open() if (self._ix is None or name != self._dir) else self._ix
-                self._ix, self._dir = ix, (self.live_dir().name if self.live_dir() else None)
-                self._searcher = ix.searcher()
+            for attempt in range(OPEN_ATTEMPTS):
+                live = self.live_dir()
+                if live is None:
+                    raise IndexMissing()
+                try:
+                    if self._searcher is not None and live.name == self._dir and self._searcher.up_to_date():
+                        return self._searcher
+                    ix = self._ix if (self._ix is not None and live.name == self._dir) else self.open(live)
+                    searcher = ix.searcher()
+                except FileNotFoundError:
+                    if attempt + 1 == OPEN_ATTEMPTS:
+                        raise
+                    self._ix = None
+                    _retrying(attempt)
+                    continue
+                self._ix, self._dir, self._searcher = ix, live.name, searcher
                 self._columns, self._column_readers = {}, {}
-            return self._searcher
+                return searcher
+            raise AssertionError("not reached")
 
     def column(self, searcher, field_name: str) -> array | list:
         """The field's column value for every document number of `searcher` (deleted ones included).
@@ -190,6 +235,7 @@ class SearchIndex:
         """
         out: set[int] = set()
         for reader, offset, text in self._texts(searcher, field_name):
+            deadline.check()
             found = _find_in_text(*text, needle, run_start, run_end)
             if found and reader.has_deletions():
                 found = [d for d in found if not reader.is_deleted(d)]
@@ -310,7 +356,11 @@ def _find_in_text(text: str, starts: array, needle: str, run_start: bool, run_en
         return []
     found, size, find = [], len(needle), text.find
     position = find(needle)
+    steps = 0
     while position >= 0:
+        steps += 1
+        if not steps % TIME_CHECK_STEPS:
+            deadline.check()
         doc = bisect_right(starts, position) - 1
         begin, end = starts[doc], starts[doc + 1]
         if (position + size <= end
@@ -331,6 +381,7 @@ def term_docs(searcher, field_name: str, text: str) -> set[int]:
     """
     out: set[int] = set()
     for reader, offset in searcher.reader().leaf_readers():
+        deadline.check()
         if (field_name, text) not in reader:
             continue
         matcher, deleted = reader.postings(field_name, text), ()
@@ -345,6 +396,8 @@ def term_docs(searcher, field_name: str, text: str) -> set[int]:
                     matcher._read_ids()
                 ids.extend(matcher._ids[matcher._i:])
                 matcher._next_block()
+                if len(ids) > TIME_CHECK_STEPS:
+                    deadline.check()
         live = set(ids).difference(deleted)
         out |= live if not offset else {d + offset for d in live}
     return out
@@ -363,129 +416,5 @@ def current_index() -> SearchIndex:
 
 
 def index_exists() -> bool:
-    """A live index built under the current schema (reindex --if-missing rebuilds any other)."""
-    live = current_index().live_dir()
-    return live is not None and whoosh_index.exists_in(str(live)) and _schema_matches(live)
-
-
-# ------------------------------------------------------------------ the outbox drain
-
-def _pending_jobs(limit: int) -> list[tuple[int, str, int]]:
-    return list(db.session.execute(
-        select(IndexJob.id, IndexJob.kind, IndexJob.record_id).order_by(IndexJob.id).limit(limit)
-    ).tuples())
-
-
-def _finish(job_ids: list[int]) -> None:
-    with write_transaction() as session:
-        for i in range(0, len(job_ids), documents.CHUNK):
-            session.execute(delete(IndexJob).where(IndexJob.id.in_(job_ids[i:i + documents.CHUNK])))
-
-
-def _apply(writer, jobs: list[tuple[int, str, int]]) -> None:
-    targets = documents.expand({(kind, rid) for _, kind, rid in jobs})
-    for kind, ids in targets.items():
-        if not ids:
-            continue
-        ids = sorted(ids)
-        found = set()
-        for doc in documents.BUILDERS[kind](ids):
-            writer.update_document(**doc)
-            found.add(doc["record_id"])
-        for rid in set(ids) - found:  # deleted, or no longer public
-            writer.delete_by_term("key", f"{kind}:{rid}")
-
-
-def drain_outbox() -> int:
-    """Apply pending index jobs; return how many were applied.
-
-    Only one process writes at a time. A process that cannot get the writer lock within
-    WRITER_TIMEOUT leaves its jobs: the holder looks for pending jobs again after it releases
-    the lock, so nothing committed is left behind.
-    """
-    if _draining.get():
-        return 0
-    token = _draining.set(True)
-    done = 0
-    try:
-        index = current_index()
-        while _pending_jobs(1):
-            try:
-                writer = index.open().writer(timeout=WRITER_TIMEOUT)
-            except LockError:
-                log.info("search index busy: leaving jobs to the process that holds the lock")
-                break
-            # A fresh snapshot now that the lock is ours: the one the loop's check began may predate
-            # a change another writer has since indexed, and re-applying it from there would undo it.
-            db.session.rollback()
-            jobs = _pending_jobs(BATCH)
-            if any(kind == "all" for _, kind, _ in jobs):
-                writer.cancel()
-                done += rebuild()
-                continue
-            try:
-                _apply(writer, jobs)
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
-            _finish([job_id for job_id, _, _ in jobs])
-            done += len(jobs)
-    finally:
-        db.session.rollback()  # end the drain's read snapshot
-        _draining.reset(token)
-    return done
-
-
-# ------------------------------------------------------------------ rebuild
-
-def _tracked(progress: Callable | None, items: Iterable, total: int) -> Iterator:
-    """`items`, under the progress bar when there is one (the command line's)."""
-    if progress is None:
-        yield from items
-        return
-    with progress(items, length=total, label="重建检索索引") as bar:
-        yield from bar
-
-
-def _each_record(counts: Iterable[int]) -> Iterator[None]:
-    """One item per record of each finished slice: the progress bar counts records, not slices."""
-    for count in counts:
-        yield from (None for _ in range(count))
-
-
-def rebuild(progress: Callable | None = None) -> int:
-    """Build a new index from the database, swap it in, then drain what came in meanwhile.
-
-    The live index's writer lock is held throughout, so drains wait (their jobs stay in the
-    outbox) and are applied to the new index after the swap. Searches go on meanwhile.
-    """
-    index = current_index()
-    live = index.live_dir()
-    old_writer = None
-    if live is not None and whoosh_index.exists_in(str(live)):
-        old_writer = whoosh_index.open_dir(str(live)).writer(timeout=REBUILD_LOCK_TIMEOUT)
-    try:
-        db.session.rollback()  # one fresh snapshot for the counts, the jobs and the documents
-        covered = db.session.execute(select(func.max(IndexJob.id))).scalar() or 0
-        total = documents.count_all()
-        folder, ix = index.create_folder()
-        procs = building.worker_count() if total >= PARALLEL_FROM else 1
-        if procs > 1:
-            for _ in _tracked(progress, _each_record(building.build(ix, procs)), total):
-                pass
-        else:
-            writer = ix.writer(limitmb=building.WRITER_MB)
-            for doc in _tracked(progress, documents.all_documents(), total):
-                writer.add_document(**doc)
-            writer.commit()
-        index.set_live(folder)
-        db.session.rollback()
-        with write_transaction() as session:
-            session.execute(delete(IndexJob).where(IndexJob.id <= covered))
-    finally:
-        if old_writer is not None:
-            old_writer.cancel()
-    index.remove_old_folders()
-    drain_outbox()
-    return total
+    """A live index built under the current schema."""
+    return current_index().live_name() is not None

@@ -7,7 +7,7 @@ After the write transaction commits, database.after_write_commit runs the drain.
 
 from __future__ import annotations
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
 from ..catalogue.models import (
@@ -25,6 +25,7 @@ from ..models import utcnow
 from .models import IndexJob
 
 PENDING = "search_jobs_written"
+REBUILD_SHARE = 0.5
 
 
 def _job_for(obj) -> tuple[str, int] | None:
@@ -54,6 +55,19 @@ def _write(session: Session, jobs: set[tuple[str, int]]) -> None:
         insert(IndexJob), [{"kind": kind, "record_id": rid, "created_at": now} for kind, rid in sorted(jobs)]
     )
     session.info[PENDING] = True
+
+
+def queue_jobs(session: Session, jobs: set[tuple[str, int]]) -> None:
+    """Jobs for catalogue rows written without the ORM's flush (catalogue/bulk.py), in the same transaction.
+
+    When they are at least REBUILD_SHARE of the catalogue's records, one "all" job replaces them: a
+    rebuild (parallel, whole segments) is then faster than updating the index record by record.
+    """
+    if not jobs:
+        return
+    records = sum(session.execute(select(func.count()).select_from(model)).scalar()
+                  for model in (Studio, Achievement, Patent))
+    _write(session, {("all", 0)} if len(jobs) >= REBUILD_SHARE * records else set(jobs))
 
 
 @event.listens_for(Session, "after_flush")

@@ -2,6 +2,11 @@
 
 No query parser: the input is only ever words, so unbalanced quotes or brackets, AND/OR/NOT,
 `*`, `?` and `field:` are plain text, never syntax; nothing expands wildcards or fuzzy terms.
+
+No Whoosh searcher.search() either: its matchers skip by quality, and Whoosh 2.7.4 can loop
+forever in skip_to_quality (a page hung > 30 s under write load). Every path reads each term's
+documents as a set (index.term_docs) and ranks them here, under a time bound (deadline.py):
+past SEARCH_TIME_LIMIT seconds a search answers with what it has and says it may be incomplete.
 """
 
 from __future__ import annotations
@@ -12,14 +17,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from flask import current_app
 from werkzeug.datastructures import MultiDict
-from whoosh import query as Q
 
 from ..catalogue import patent_numbers
 from ..catalogue.queries import enum_arg, int_arg
 from ..errors import BadRequest
 from ..models import Category, District, Level, PatentKind
-from . import analysis
+from . import analysis, changelog, deadline
 from .index import current_index, term_docs
 
 MAX_QUERY_CHARS = 200
@@ -111,6 +116,7 @@ class SearchResults:
     terms: list[str] = field(default_factory=list)  # what to mark in titles and snippets
     patent_number: str | None = None  # the query read as a patent number, if it is one
     number_problem: str | None = None  # why a query shaped like a patent number is not a valid one
+    incomplete: bool = False  # the time bound cut the search short: these are the matches found by then
 
     @property
     def pages(self) -> int:
@@ -155,40 +161,46 @@ def _docs(searcher, field_name: str, *texts: str) -> set[int]:
     return set.intersection(*sets) if sets else set()
 
 
-def _term_parts(index, searcher, term: str) -> dict[str, set[int]]:
+def _term_parts(index, searcher, term: str) -> tuple[dict[str, set[int]], bool]:
     """The documents a term matches, by how: its words in the title (or the studio's name and host
     unit), the term as a substring of a title (a phrase of its bigrams) or of a summary, a person's name,
     a patent number. Each part is one simple query; parts are joined as Python sets, where Whoosh's
     union matcher over phrase matchers cost ~170 ms at 100k records.
+
+    Also whether every part was read: when the time is up, the parts read so far.
     """
     parts: dict[str, set[int]] = {}
-    words = list(dict.fromkeys(analysis.words(term)))
-    if words:
-        in_title = [_docs(searcher, "title", w) for w in words]
-        in_host_unit = [_docs(searcher, "studio", w) for w in words]  # only studios' documents have it
-        parts["title"] = set.intersection(*in_title)
-        parts["studio"] = _records_of_studios(index, searcher, set.intersection(
-            *(t | s for t, s in zip(in_title, in_host_unit, strict=True)))) - parts["title"]
-    grams = list(dict.fromkeys(analysis.grams(term)))
-    runs = analysis.runs(term)
-    needle = " ".join(runs)  # analysis.run_text(term)
-    if len(grams) == 1:
-        parts["title_grams"] = _docs(searcher, "title_grams", grams[0])
-    elif grams:
-        # The documents with every bigram, kept when the term stands in their title in a row:
-        # at 10k records 6 ms where a positional phrase took 16–39 ms, the same documents.
-        candidates = _docs(searcher, "title_grams", *grams)
-        text = index.column_reader(searcher, "title_runs")
-        parts["title_grams"] = {d for d in candidates if needle.encode() in text[d]}
-    if runs:
-        # The same rule as the title's bigrams: a one-character run of the term is a whole run there.
-        parts["body"] = index.text_matches(searcher, "body_runs", needle,
-                                           run_start=len(runs[0]) == 1, run_end=len(runs[-1]) == 1)
-    parts["people"] = _docs(searcher, "people", analysis.normalise(term))
-    number = _as_patent_number(term)
-    if number:
-        parts["number"] = _docs(searcher, "number", number)
-    return parts
+    try:
+        words = list(dict.fromkeys(analysis.words(term)))
+        if words:
+            in_title = [_docs(searcher, "title", w) for w in words]
+            parts["title"] = set.intersection(*in_title)
+            in_host_unit = [_docs(searcher, "studio", w) for w in words]  # only studios' documents have it
+            parts["studio"] = _records_of_studios(index, searcher, set.intersection(
+                *(t | s for t, s in zip(in_title, in_host_unit, strict=True)))) - parts["title"]
+        grams = list(dict.fromkeys(analysis.grams(term)))
+        runs = analysis.runs(term)
+        needle = " ".join(runs)  # analysis.run_text(term)
+        if len(grams) == 1:
+            parts["title_grams"] = _docs(searcher, "title_grams", grams[0])
+        elif grams:
+            # The documents with every bigram, kept when the term stands in their title in a row:
+            # at 10k records 6 ms where a positional phrase took 16–39 ms, the same documents.
+            candidates = _docs(searcher, "title_grams", *grams)
+            text = index.column_reader(searcher, "title_runs")
+            parts["title_grams"] = {d for d in candidates if needle.encode() in text[d]}
+        parts["people"] = _docs(searcher, "people", analysis.normalise(term))
+        number = _as_patent_number(term)
+        if number:
+            parts["number"] = _docs(searcher, "number", number)
+        if runs:
+            # The same rule as the title's bigrams: a one-character run of the term is a whole run there.
+            # Last: the one part that scans text rather than reading postings.
+            parts["body"] = index.text_matches(searcher, "body_runs", needle,
+                                               run_start=len(runs[0]) == 1, run_end=len(runs[-1]) == 1)
+    except deadline.TimeUp:
+        return parts, False
+    return parts, True
 
 
 def _records_of_studios(index, searcher, docs: set[int]) -> set[int]:
@@ -217,6 +229,7 @@ def _rank(index, searcher, docs: list[int], term_parts: list[dict[str, set[int]]
         for name, matched in parts.items():
             if not matched:
                 continue
+            deadline.check()
             n = len(matched)
             weight = PART_WEIGHTS[name] * math.log(1 + (total_docs - n + 0.5) / (n + 0.5)) * (BM25_K1 + 1)
             column = PART_LENGTH.get(name)
@@ -268,50 +281,72 @@ def highlight_terms(text: str) -> list[str]:
     return list(dict.fromkeys(t for t in out if t))
 
 
+def _time_limit():
+    return deadline.time_limit(current_app.config["SEARCH_TIME_LIMIT"])
+
+
 def search(query: SearchQuery) -> SearchResults:
-    """Run a search: ids in rank order (one page), the exact total, facet counts, terms to mark."""
+    """Run a search: ids in rank order (one page), the exact total, facet counts, terms to mark.
+
+    Bounded by SEARCH_TIME_LIMIT: the terms (and a term's parts) not read by then are left out,
+    the ranking falls back to newest first, and the results say they may be incomplete.
+    """
     number, number_problem = _read_patent_number(query.text) if query.text else (None, None)
     terms = _split_terms(query.text)
     index = current_index()
-    index.drain_once_per_process()  # jobs a crashed process left behind
-    searcher = index.searcher()
-    # Every match: the exact total and the facet counts.
-    term_parts: list[dict[str, set[int]]] = []
-    if number:
-        term_parts = [_term_parts(index, searcher, query.text)]  # its "number" part finds the patent
-        docs = _matches(term_parts[0])
-    elif terms:
-        term_parts = [_term_parts(index, searcher, t) for t in terms]
-        docs = set.intersection(*sorted((_matches(p) for p in term_parts), key=len))
-    elif query.text:
-        docs = set()  # only symbols were typed: nothing can match
-    else:
-        docs = set(searcher.reader().all_doc_ids())
-    docs = _filtered(index, searcher, docs, query)
-    counts = {}
-    for name in FACETS:
-        values = index.column(searcher, name)
-        counts[name] = {k: v for k, v in Counter(map(values.__getitem__, docs)).items() if k not in ("", 0, None)}
-    total = len(docs)
-    # Then only the page asked for is put in order, among exactly those matches.
-    first = (query.page - 1) * query.per_page
-    wanted = min(query.page * query.per_page, total)
-    hits = []
-    if first < total:
-        if query.sort == "newest" or not term_parts:
-            newest = index.column(searcher, "newest")
-            ranked = [(d, 0.0) for d in heapq.nlargest(wanted, docs, key=lambda d: (newest[d], d))]
+    changelog.follow()  # other processes' and servers' changes first
+    with _time_limit():
+        searcher = index.searcher()
+        complete = True
+        # Every match: the exact total and the facet counts.
+        term_parts: list[dict[str, set[int]]] = []
+        for text in [query.text] if number else terms:  # a number's "number" part finds the patent
+            if deadline.expired():
+                complete = False
+                break
+            parts, read_all = _term_parts(index, searcher, text)
+            if parts:
+                term_parts.append(parts)
+            if not read_all:
+                complete = False
+                break
+        if number:
+            docs = _matches(term_parts[0]) if term_parts else set()
+        elif terms:
+            docs = set.intersection(*sorted((_matches(p) for p in term_parts), key=len)) if term_parts else set()
+        elif query.text:
+            docs = set()  # only symbols were typed: nothing can match
         else:
-            ranked = _rank(index, searcher, docs, term_parts, wanted)
-        hits = [_hit(index, searcher, docnum, score) for docnum, score in ranked[first:wanted]]
-    return SearchResults(query, total, hits, counts, highlight_terms(query.text), number, number_problem)
+            docs = set(searcher.reader().all_doc_ids())
+        docs = _filtered(index, searcher, docs, query)
+        counts = {}
+        for name in FACETS:
+            values = index.column(searcher, name)
+            counts[name] = {k: v for k, v in Counter(map(values.__getitem__, docs)).items() if k not in ("", 0, None)}
+        total = len(docs)
+        # Then only the page asked for is put in order, among exactly those matches.
+        first = (query.page - 1) * query.per_page
+        wanted = min(query.page * query.per_page, total)
+        hits = []
+        if first < total:
+            ranked = None
+            if query.sort != "newest" and term_parts:
+                try:
+                    ranked = _rank(index, searcher, docs, term_parts, wanted)
+                except deadline.TimeUp:
+                    complete = False
+            if ranked is None:
+                newest = index.column(searcher, "newest")
+                ranked = [(d, 0.0) for d in heapq.nlargest(wanted, docs, key=lambda d: (newest[d], d))]
+            hits = [_hit(index, searcher, docnum, score) for docnum, score in ranked[first:wanted]]
+    return SearchResults(query, total, hits, counts, highlight_terms(query.text), number, number_problem,
+                         incomplete=not complete)
 
 
 # ------------------------------------------------------------------ 查重: records with a similar title
 
 SIMILAR_MAX_CHARS = 200
 SIMILAR_MAX_TERMS = 60  # bigrams and words each: a 200-character title cannot make a huge query
-SIMILAR_POOL = 4  # candidates read per result wanted, before the shared-bigram check
 # A record is similar when its title shares at least this part of the typed title's bigrams:
 # "一种装置" alone (two of five bigrams of 一种新型装置) is not enough to call 一种焊接装置 the same.
 SIMILAR_MIN_SHARE = 0.4
@@ -322,26 +357,41 @@ def similar(text: str, limit: int = 5, exclude: tuple[str, int] | None = None, *
     """The public records whose titles are most like `text`, best first (查重 before filing).
 
     An OR over the title's words and bigrams, not search()'s AND: a near-duplicate with one
-    word changed must still be found. `exclude` is a (type, id) left out (the record being edited).
+    word changed must still be found. Each term's documents are read as a set and ranked by
+    search()'s own BM25, never by a Whoosh matcher (see the module's docstring). `exclude` is a
+    (type, id) left out (the record being edited). Bounded by SEARCH_TIME_LIMIT like search():
+    past it, what the terms read so far found.
     """
     text = " ".join(_CONTROL.sub(" ", text or "").split())[:SIMILAR_MAX_CHARS]
     grams = list(dict.fromkeys(g for g in analysis.grams(text) if len(g) > 1))[:SIMILAR_MAX_TERMS]
     if not grams or limit < 1:
         return []
     words = list(dict.fromkeys(w for w in analysis.words(text) if len(w) > 1))[:SIMILAR_MAX_TERMS]
-    text_query = Q.Or([Q.Term("title", w) for w in words] + [Q.Term("title_grams", g) for g in grams])
-    type_filter = Q.Or([Q.Term("type", t) for t in types])
-    mask = Q.Term("key", f"{exclude[0]}:{exclude[1]}") if exclude else None
     index = current_index()
-    index.drain_once_per_process()
-    searcher = index.searcher()
-    results = searcher.search(text_query, limit=limit * SIMILAR_POOL, filter=type_filter, mask=mask, terms=True)
-    needed = max(1, round(len(grams) * SIMILAR_MIN_SHARE))
-    hits = []
-    for hit in results:
-        shared = sum(1 for field_name, _term in hit.matched_terms() if field_name == "title_grams")
-        if shared >= needed:
-            hits.append(_hit(index, searcher, hit.docnum, hit.score or 0.0))
-            if len(hits) == limit:
-                break
-    return hits
+    changelog.follow()
+    with _time_limit():
+        searcher = index.searcher()
+        gram_docs: list[set[int]] = []
+        term_parts: list[dict[str, set[int]]] = []
+        try:
+            for gram in grams:
+                gram_docs.append(term_docs(searcher, "title_grams", gram))
+            for word in words:
+                term_parts.append({"title": term_docs(searcher, "title", word)})
+        except deadline.TimeUp:
+            pass
+        needed = max(1, round(len(grams) * SIMILAR_MIN_SHARE))
+        shared = Counter()
+        for docs in gram_docs:
+            shared.update(docs)
+        record_types = index.column(searcher, "type")
+        excluded = term_docs(searcher, "key", f"{exclude[0]}:{exclude[1]}") if exclude else set()
+        candidates = [d for d, n in shared.items() if n >= needed and record_types[d] in types and d not in excluded]
+        if not candidates:
+            return []
+        term_parts.extend({"title_grams": docs} for docs in gram_docs)
+        try:
+            ranked = _rank(index, searcher, candidates, term_parts, limit)
+        except deadline.TimeUp:
+            ranked = heapq.nlargest(limit, ((d, float(shared[d])) for d in candidates), key=lambda pair: pair[1])
+        return [_hit(index, searcher, docnum, score) for docnum, score in ranked]

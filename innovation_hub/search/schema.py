@@ -7,10 +7,7 @@ from whoosh.formats import Existence
 from .analysis import GramAnalyzer, NameAnalyzer, WordAnalyzer
 
 # Bump when build_schema() changes: an index built under another version is rebuilt, not read.
-SCHEMA_VERSION = 5
-
-# similar() ranks by Whoosh's BM25 over the title fields.
-TITLE_BOOST = 3.0
+SCHEMA_VERSION = 6
 
 
 def _presence(analyzer) -> TEXT:
@@ -18,7 +15,7 @@ def _presence(analyzer) -> TEXT:
 
     The ranking (queries.py) reads document sets, never Whoosh's frequencies or field lengths, so
     these fields skip both: no value bytes per posting and no length column read back for every
-    posting while the segment is written. The title fields stay scorable for similar()'s BM25.
+    posting while the segment is written. similar() ranks the same way (no Whoosh scorer is used).
     """
     field = TEXT(analyzer=analyzer, phrase=False)
     field.format = Existence()
@@ -43,9 +40,9 @@ def build_schema() -> Schema:
         # UTF-16-LE (documents.TEXT_ENCODING): the segment's bytes decode to a str in one call, and
         # str.find over two bytes a character is faster than bytes.find over UTF-8's three.
         body_runs=COLUMN(VarBytesColumn()),
-        title=TEXT(analyzer=WordAnalyzer(), field_boost=TITLE_BOOST, phrase=False),
+        title=_presence(WordAnalyzer()),
         # No positions: a phrase is the documents with all its bigrams whose title_runs contain it.
-        title_grams=TEXT(analyzer=GramAnalyzer(), field_boost=TITLE_BOOST, phrase=False),
+        title_grams=_presence(GramAnalyzer()),
         people=_presence(NameAnalyzer()),
         studio=_presence(WordAnalyzer()),
         number=ID(),
@@ -63,4 +60,6 @@ def build_schema() -> Schema:
         # The record's studio (a studio's own id): a studio found by name or host unit brings its records.
         studio_id=COLUMN(NumericColumn("I", default=0)),
         body_len=COLUMN(NumericColumn("I", default=0)),
+        # The record's updated_at when it was indexed (documents.version): flask check finds stale documents.
+        version=COLUMN(NumericColumn("q", default=0)),
     )

@@ -98,6 +98,7 @@ def api_search():
                "url": h.url, "studio": h.studio_name if h.type != "studio" else h.record.name,
                "snippet": str(h.snippet), "score": h.score} for h in _load(results)],
         facets=_facets_json(results),
+        incomplete=results.incomplete,  # the time bound cut the search short (SEARCH_TIME_LIMIT)
     )
 
 

@@ -20,7 +20,7 @@ from ..catalogue.services import (
     fill_achievement,
     fill_patent,
 )
-from ..database import write_transaction
+from ..database import lock, write_transaction
 from ..errors import PermissionDenied
 from ..models import District, RecordStatus, utcnow
 from .models import ProofFile
@@ -53,6 +53,9 @@ def save_achievement(actor, data: AchievementData, achievement: Achievement | No
     if achievement is not None and not achievement.can_edit(actor):
         raise PermissionDenied("只能修改本工作室的草稿或被退回的成果")
     with write_transaction() as session:
+        lock(studio, *([achievement] if achievement is not None else []))  # one save of a studio's titles at a time
+        if achievement is not None and not achievement.can_edit(actor):
+            raise PermissionDenied("只能修改本工作室的草稿或被退回的成果")
         clash = session.execute(select(Achievement.id).where(
             Achievement.studio_id == studio.id, Achievement.title == data.title.strip(),
             Achievement.id != (achievement.id if achievement else -1),
@@ -75,6 +78,9 @@ def save_patent(actor, data: PatentData, patent: Patent | None = None) -> Patent
     if patent is not None and not patent.can_edit(actor):
         raise PermissionDenied("只能修改本工作室的草稿或被退回的专利")
     with write_transaction() as session:
+        lock(studio, *([patent] if patent is not None else []))
+        if patent is not None and not patent.can_edit(actor):
+            raise PermissionDenied("只能修改本工作室的草稿或被退回的专利")
         number, achievement = check_patent(data, studio)
         clash = session.execute(select(Patent).where(
             Patent.number == number, Patent.id != (patent.id if patent else -1))).scalar_one_or_none()
@@ -94,6 +100,7 @@ def save_patent(actor, data: PatentData, patent: Patent | None = None) -> Patent
 def submit_record(actor, record: Achievement | Patent) -> None:
     """Send a draft or returned record to the administrators' review queue."""
     with write_transaction():
+        lock(record)
         if not record.can_submit(actor):  # checked under the write lock, on the current state
             if actor.is_authenticated and actor.studio_id == record.studio_id:
                 raise WorkflowError(f"{_label(record)}当前状态为“{record.status.label}”，不能提交")
@@ -106,6 +113,7 @@ def submit_record(actor, record: Achievement | Patent) -> None:
 def approve_record(actor, record: Achievement | Patent) -> None:
     """资格审核 passed: the record becomes public and searchable."""
     with write_transaction():
+        lock(record)
         _require_review(actor, record)  # checked under the write lock: two reviewers cannot both decide
         record.status = RecordStatus.APPROVED
         record.return_reason = ""
@@ -118,6 +126,7 @@ def return_record(actor, record: Achievement | Patent, reason: str) -> None:
     if not reason:
         raise WorkflowError("退回时必须填写退回理由，工作室会看到它")
     with write_transaction():
+        lock(record)
         _require_review(actor, record)
         record.status = RecordStatus.RETURNED
         record.return_reason = reason
@@ -144,6 +153,7 @@ def update_profile(actor, studio: Studio, data: ProfileData) -> None:
     if not studio.can_edit_profile(actor):
         raise PermissionDenied("只能修改本工作室的资料")
     with write_transaction():
+        lock(studio)
         studio.intro, studio.members = data.intro.strip(), data.members
         studio.industry, studio.district = data.industry.strip(), data.district
         audit(actor, "studio.edit", "studio", studio.id, studio.name)
@@ -156,6 +166,9 @@ def attach_file(actor, record: Achievement | Patent, upload: CheckedUpload, publ
     stored_name = store(upload)
     try:
         with write_transaction() as session:
+            lock(record)
+            if not record.can_edit(actor):  # again on the current state: it may have been submitted meanwhile
+                raise PermissionDenied("只能为本工作室的草稿或被退回的记录上传证明材料")
             proof = ProofFile(
                 achievement=record if isinstance(record, Achievement) else None,
                 patent=record if isinstance(record, Patent) else None,
@@ -177,6 +190,9 @@ def remove_file(actor, proof: ProofFile) -> None:
         raise PermissionDenied("只能删除本工作室草稿或被退回记录的证明材料")
     stored_name = proof.stored_name
     with write_transaction() as session:
+        lock(record)
+        if not record.can_edit(actor):
+            raise PermissionDenied("只能删除本工作室草稿或被退回记录的证明材料")
         session.delete(proof)
         audit(actor, "file.delete", _target(record), record.id, record.title, proof.original_name)
     path_of(stored_name).unlink(missing_ok=True)

@@ -6,6 +6,7 @@ only for display and downloads (filename*=UTF-8''…), never as a path.
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -54,17 +55,27 @@ def check_upload(filename: str, stream) -> CheckedUpload:
 
 
 def uploads_folder() -> Path:
-    folder = Path(current_app.instance_path) / "uploads"
+    """UPLOADS_FOLDER (a folder every app server mounts, when there are several), else instance/uploads."""
+    setting = current_app.config.get("UPLOADS_FOLDER")
+    folder = Path(current_app.instance_path) / (setting or "uploads")  # an absolute setting stands alone
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
 def store(upload: CheckedUpload) -> str:
-    """Write the bytes under a new random name; return that name."""
+    """Write the bytes under a new random name; return that name.
+
+    Written to a temporary name, flushed to disk, then renamed: a process killed midway leaves no
+    half-written file under a name a row could point to (the row is written only after this returns).
+    """
     stored_name = secrets.token_hex(16) + EXTENSIONS[upload.content_type]
-    path = uploads_folder() / stored_name
-    with open(path, "xb") as f:
+    folder = uploads_folder()
+    partial = folder / f".{stored_name}.part"
+    with open(partial, "xb") as f:
         f.write(upload.data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(partial, folder / stored_name)
     return stored_name
 
 

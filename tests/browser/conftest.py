@@ -34,16 +34,14 @@ def live_server(tmp_path_factory):
     from innovation_hub.demo.seed import seed_demo
     from innovation_hub.extensions import upgrade_schema
 
+    from ..databases import SECRET_KEY, environment, postgres
+
     instance = tmp_path_factory.mktemp("browser-instance")
-    previous = os.environ.get("INNOVATION_HUB_INSTANCE")
-    os.environ["INNOVATION_HUB_INSTANCE"] = str(instance)
-    try:
+    settings = {"INNOVATION_HUB_INSTANCE": str(instance)}
+    if postgres is not None:
+        settings.update(FLASK_SQLALCHEMY_DATABASE_URI=postgres.create(), FLASK_SECRET_KEY=SECRET_KEY)
+    with environment(**settings):
         app = create_app({"WTF_CSRF_ENABLED": True})
-    finally:
-        if previous is None:
-            os.environ.pop("INNOVATION_HUB_INSTANCE", None)
-        else:
-            os.environ["INNOVATION_HUB_INSTANCE"] = previous
     with app.app_context():
         upgrade_schema()
         seed_demo()

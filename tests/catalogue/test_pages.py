@@ -93,6 +93,9 @@ def test_achievement_list_keyword_category_year_sort(client, catalogue):
     assert by_value.index("转炉副枪") < by_value.index("10kV配电线路")
     assert "共 1 项" in text(client.get(f"/achievements?studio={catalogue['power'].id}"))
     assert "共 0 项" in text(client.get("/achievements?q=100%25_"))  # LIKE wildcards are literal
+    # Any case finds a Latin word, on PostgreSQL (case-sensitive LIKE) as on SQLite.
+    for query in ("10KV", "10kv", "10Kv"):
+        assert "10kV配电线路带电作业操作法" in text(client.get(f"/achievements?q={query}")), query
 
 
 @pytest.mark.parametrize("url", ["/studios?level=superb", "/achievements?year=abc", "/achievements?category=x",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
@@ -34,6 +33,7 @@ from innovation_hub.demo.awards import (
 from innovation_hub.demo.seed import AS_OF, seed_demo
 from innovation_hub.extensions import db, upgrade_schema
 from innovation_hub.models import RecordStatus, utcnow
+from tests.databases import SECRET_KEY, another_database, environment
 
 JUDGES = [f"评委{n:02d}" for n in range(1, 8)]
 
@@ -41,21 +41,16 @@ JUDGES = [f"评委{n:02d}" for n in range(1, 8)]
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
     """One demo site for the module (seeding takes ~20 s): an app context, and seed_demo's summary."""
-    previous = os.environ.get("INNOVATION_HUB_INSTANCE")
-    os.environ["INNOVATION_HUB_INSTANCE"] = str(tmp_path_factory.mktemp("awards-demo") / "instance")
-    try:
-        app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
-    finally:
-        if previous is None:
-            os.environ.pop("INNOVATION_HUB_INSTANCE", None)
-        else:
-            os.environ["INNOVATION_HUB_INSTANCE"] = previous
-    with app.app_context():
-        upgrade_schema()
-        summary = seed_demo()
-        yield summary
-        db.session.remove()
-        db.engine.dispose()
+    with another_database() as database:
+        with environment(INNOVATION_HUB_INSTANCE=str(tmp_path_factory.mktemp("awards-demo") / "instance")):
+            app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": SECRET_KEY,
+                              "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **database})
+        with app.app_context():
+            upgrade_schema()
+            summary = seed_demo()
+            yield summary
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _round(name: str) -> AwardRound:

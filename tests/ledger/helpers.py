@@ -14,6 +14,7 @@ from innovation_hub import create_app
 from innovation_hub.catalogue import patent_numbers
 from innovation_hub.extensions import db, upgrade_schema
 from innovation_hub.models import PatentKind
+from tests.databases import another_database
 
 STUDIO_HEADERS = ["名称", "级别", "领办人", "领办人荣誉", "依托单位", "行业", "所在地区", "命名年份", "成员人数",
                   "简介"]
@@ -90,16 +91,17 @@ def second_site(instance: Path, monkeypatch):
     """Another app on its own instance folder with its schema created, its app context pushed."""
     original = os.environ.get("INNOVATION_HUB_INSTANCE")
     monkeypatch.setenv("INNOVATION_HUB_INSTANCE", str(instance))
-    other = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
-    if original is not None:
-        monkeypatch.setenv("INNOVATION_HUB_INSTANCE", original)
-    with other.app_context():
-        upgrade_schema()
-        try:
-            yield other
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+    with another_database() as database:
+        other = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, **database})
+        if original is not None:
+            monkeypatch.setenv("INNOVATION_HUB_INSTANCE", original)
+        with other.app_context():
+            upgrade_schema()
+            try:
+                yield other
+            finally:
+                db.session.remove()
+                db.engine.dispose()
 
 
 def sheet_values(path_or_bytes, sheet: str) -> list[tuple]:

@@ -193,7 +193,7 @@ def test_full_export_has_the_title_sheet_and_typed_cells(app, tmp_path):
     assert [c.value for c in workbook["工作室称号"][1]] == TITLE_HEADERS
     studios = sheet_values(path, "工作室")
     # Honours in the order the person page lists them (by year; one without a year first).
-    assert studios[1][:4] == ("星火创新工作室", "省级", "张卫东", "技术能手、全国劳动模范（2015）、朝阳工匠（2019）")
+    assert studios[1][:4] == ("星火创新工作室", "省级", "张卫东", "全国劳动模范（2015）、朝阳工匠（2019）、技术能手")
     assert studios[1][7] == 2019 and isinstance(studios[1][7], int)
     achievements = workbook["成果"]
     assert achievements["D2"].value == "张卫东、李秀英、王强"

@@ -7,11 +7,10 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from innovation_hub.catalogue import patent_numbers
+from innovation_hub.catalogue import bulk, patent_numbers
 from innovation_hub.catalogue.models import Achievement, Patent, Person, Studio
 from innovation_hub.catalogue.services import CatalogueError
 from innovation_hub.extensions import db
-from innovation_hub.ledger import importer
 from innovation_hub.ledger.importer import LedgerInvalid, import_ledger
 from innovation_hub.models import PatentKind
 
@@ -113,14 +112,14 @@ def test_every_bad_row_is_reported_and_nothing_written(app, tmp_path):
 
 
 def test_a_service_error_rolls_back_every_row(app, tmp_path, monkeypatch):
-    real = importer.upsert_patent
+    real = bulk.checked_patent_number
 
-    def failing(data, status):
+    def failing(data):
         if data.title == "一种带电作业绝缘杆":
             raise CatalogueError("模拟的写入错误")
-        return real(data, status=status)
+        return real(data)
 
-    monkeypatch.setattr(importer, "upsert_patent", failing)
+    monkeypatch.setattr(bulk, "checked_patent_number", failing)
     with pytest.raises(LedgerInvalid) as caught:
         import_ledger(valid_ledger(tmp_path / "l.xlsx"))
     assert str(caught.value.errors[0]) == "工作表“专利” 第 3 行：模拟的写入错误"
@@ -195,7 +194,7 @@ def test_cell_forms_are_accepted(app, tmp_path):
 
     studio = db.session.execute(select(Studio).where(Studio.name == "星火创新工作室")).scalar_one()
     assert [(h.title, h.year) for h in studio.leader.honours] == [
-        ("技术能手", None), ("全国劳动模范", 2015), ("五一劳动奖章", 2017), ("朝阳工匠", 2019)]
+        ("全国劳动模范", 2015), ("五一劳动奖章", 2017), ("朝阳工匠", 2019), ("技术能手", None)]
     assert db.session.execute(select(Studio.named_year).where(Studio.name == "红旗工匠工作室")).scalar() == 2020
     achievement = db.session.execute(select(Achievement).where(Achievement.title == "大型轴承快速拆装工装"))
     achievement = achievement.scalar_one()

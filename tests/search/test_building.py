@@ -1,6 +1,6 @@
 """A large rebuild writes segments in worker processes: the index it makes answers exactly as one written in one go."""
 
-from innovation_hub.search import building, index, rebuild
+from innovation_hub.search import building, changelog, rebuild
 from innovation_hub.search.index import current_index
 from tests.factories import gen_achievement, gen_patent, gen_studio
 
@@ -29,7 +29,7 @@ def test_a_parallel_rebuild_answers_as_a_serial_one(app, client, monkeypatch):
         assert rebuild() == 51
         assert segments() == 1
         serial = answers(client)
-        monkeypatch.setattr(index, "PARALLEL_FROM", 10)
+        monkeypatch.setattr(changelog, "PARALLEL_FROM", 10)
         monkeypatch.setattr(building, "SEGMENT_DOCS", 8)
         assert rebuild() == 51
         assert segments() == 7  # 24 + 24 + 3 records in slices of at most 8

@@ -40,8 +40,8 @@ def keys(body):
 
 def test_api_shape(client, corpus):
     body = api(client, q="高炉")
-    assert set(body) == {"query", "total", "page", "per_page", "hits", "facets"}
-    assert body["query"] == "高炉" and body["page"] == 1 and body["per_page"] == 20
+    assert set(body) == {"query", "total", "page", "per_page", "hits", "facets", "incomplete"}
+    assert body["query"] == "高炉" and body["page"] == 1 and body["per_page"] == 20 and body["incomplete"] is False
     hit = body["hits"][0]
     assert set(hit) == {"type", "id", "title", "url", "studio", "snippet", "score"}
     assert {"type", "category", "year"} <= set(body["facets"])
