@@ -1,7 +1,7 @@
 """awards ballot codes, vote settings, captcha uses, address locks
 
 Revision ID: 53fb42228cf9
-Revises: 5b0ecd74cf62
+Revises: 7a41c2e9d5b3
 Create Date: 2026-12-03 06:41:35.012659
 
 Ballot codes (投票码) in batches, when and how a round's public vote runs, spent captcha questions and the
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '53fb42228cf9'
-down_revision = '5b0ecd74cf62'
+down_revision = '7a41c2e9d5b3'
 branch_labels = None
 depends_on = None
 
