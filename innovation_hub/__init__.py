@@ -113,7 +113,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_api_bp)
-    from .awards.views import admin, admin_results, admin_review, judging, nominating, public  # noqa: F401
+    from .awards.views import admin, admin_ballots, admin_results, admin_review, judging, nominating, public  # noqa: F401
 
     for blueprint in (admin.bp, judging.bp, nominating.bp, public.bp, public.api_bp):
         app.register_blueprint(blueprint)

@@ -46,6 +46,9 @@ ACTIONS = {
     "award.score_submit": "提交评分",
     "award.score_reopen": "重新开放评分",
     "award.objection_answer": "答复异议",
+    "award.ballots_issue": "发放投票码",
+    "award.ballots_reveal": "打印或下载投票码",
+    "award.ballots_void": "作废投票码批次",
 }
 
 

@@ -1,9 +1,10 @@
 """An offline captcha for the public vote: a small sum drawn as inline SVG, its answer derived from a signed nonce.
 
-Nothing is stored. The signed token carries a random nonce and a binding (which browser token, which round and how
-many votes it has cast there, see voter.captcha_binding); the question is an HMAC of the nonce under the app's
-secret key, so the page never contains the answer. A token expires after MAX_AGE seconds, and once a vote has been
-counted the binding changes, so the same token cannot be used for a second vote.
+The signed token carries a random nonce and a binding (which browser token and which round, see
+voter.captcha_binding); the question is an HMAC of the nonce under the app's secret key, so the page never contains
+the answer. A token expires after MAX_AGE seconds. A question is answered once: check() hands the nonce to a
+`spend` callback (public.spend_captcha records it in the database) before it looks at the answer, so a replayed
+token, or a second guess at the same question after a wrong one, is refused and the voter gets a new question.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import random
 import secrets
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -77,8 +79,12 @@ def issue(binding: str, secret_key: str) -> Challenge:
     return Challenge(token, question, draw(question, nonce))
 
 
-def check(token: str, answer: str, binding: str, secret_key: str) -> None:
-    """Accept the answer or raise CaptchaError saying what was wrong."""
+def check(token: str, answer: str, binding: str, secret_key: str, spend: Callable[[str], bool]) -> None:
+    """Accept the answer or raise CaptchaError saying what was wrong.
+
+    `spend(nonce)` marks the question answered and returns False when it was answered before; it runs for every
+    readable guess, right or wrong, so each question gets one guess.
+    """
     try:
         payload = _serializer(secret_key).loads(token or "", max_age=MAX_AGE)
     except SignatureExpired:
@@ -88,11 +94,13 @@ def check(token: str, answer: str, binding: str, secret_key: str) -> None:
     if not isinstance(payload, dict) or not isinstance(payload.get("n"), str):
         raise CaptchaError("验证码无效，请按新的题目重新计算")
     if not hmac.compare_digest(str(payload.get("b", "")), binding):
-        # Issued to another browser, or already used for a vote that was counted.
-        raise CaptchaError("验证码已使用或已失效，请按新的题目重新计算（如仍出现此提示，请允许浏览器保存本站 Cookie）")
+        # Issued to another browser (or this one lost its cookie).
+        raise CaptchaError("验证码已失效，请按新的题目重新计算（如仍出现此提示，请允许浏览器保存本站 Cookie）")
     text = unicodedata.normalize("NFKC", answer or "").strip()  # full-width digits from a Chinese input method
     if not text.lstrip("-").isdigit() or len(text) > 4:
         raise CaptchaError("请填写算式的计算结果（数字）")
+    if not spend(payload["n"]):
+        raise CaptchaError("这道验证码题目已经作答过，每道题只能作答一次，请按新的题目重新计算")
     if int(text) != question_for(payload["n"], secret_key).answer:
         raise CaptchaError("验证码计算结果不正确，请按新的题目重新计算")
 

@@ -63,6 +63,24 @@ def qr_svg(url: str) -> Markup:
 
 
 @dataclass(frozen=True)
+class QrSymbol:
+    """A QR code drawn once per page (`definition`, a hidden SVG symbol) and shown many times by `use`."""
+
+    definition: Markup
+    view_box: str
+    symbol_id: str
+
+
+def qr_symbol(url: str, symbol_id: str) -> QrSymbol:
+    """The URL as a QR code to repeat on every slip of a printed sheet without repeating its drawing."""
+    svg = segno.make(url, error="m", micro=False).svg_inline(scale=1, border=4, omitsize=True)
+    view_box = re.search(r'viewBox="([^"]+)"', svg).group(1)
+    inner = svg[svg.index(">") + 1:svg.rindex("</svg>")]
+    return QrSymbol(Markup(f'<svg class="d-none" aria-hidden="true"><symbol id="{symbol_id}" viewBox="{view_box}">'
+                           f'{inner}</symbol></svg>'), view_box, symbol_id)
+
+
+@dataclass(frozen=True)
 class Sheet:
     """What a certificate shows, and what its verification page shows."""
 

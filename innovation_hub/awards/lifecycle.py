@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from ..audit.services import record as audit
 from ..database import lock, write_transaction
 from ..models import local_time, utcnow
-from . import queries, snapshot
+from . import public, queries, snapshot
 from .models import AwardRound, Nomination, NominationState, Objection, RoundState
 from .services import AwardError, label, require_admin
 
@@ -92,6 +92,10 @@ def _reopen_scoring(session, award_round: AwardRound, report: TransitionReport, 
 
 
 def _publish(session, award_round: AwardRound, report: TransitionReport, force: bool) -> None:
+    ends = award_round.vote_ends_on
+    if public.vote_refusal(award_round) is None and ends is not None:
+        # The published ranking freezes the votes: a vote announced to run until a day must have run.
+        raise AwardError(f"公众投票截至 {ends:%Y-%m-%d}，投票结束后才能发布公示（如需提前结束，请先修改投票截止日期）")
     data = snapshot.build(award_round, S.PUBLICITY)
     if not any(entry["rank"] is not None for entry in data["entries"]):
         raise AwardError("还没有任何已提交的评分，不能发布公示")
@@ -99,6 +103,8 @@ def _publish(session, award_round: AwardRound, report: TransitionReport, force: 
     award_round.publicity_starts_at = utcnow()
     award_round.publicity_ends_at = award_round.publicity_starts_at + timedelta(days=award_round.publicity_days)
     report.notes.extend(data["warnings"])
+    if award_round.public_vote:
+        report.notes.append(f"公众投票已结束，计入 {sum(queries.vote_counts(award_round).values())} 票")
     report.notes.append(f"公示至 {local_time(award_round.publicity_ends_at):%Y-%m-%d %H:%M}")
 
 

@@ -40,6 +40,25 @@ class PublicityShows(LabelledEnum):
     RANK = "rank", "名次"
 
 
+class VoteMode(LabelledEnum):
+    """How the public vote knows a person: a browser token (open), or a ballot code handed out by the office."""
+
+    OPEN = "open", "开放投票（浏览器凭证和验证码）"
+    BALLOT = "ballot", "投票码（每码一张选票）"
+
+
+class VoteStage(LabelledEnum):
+    """When the public vote runs (its value names the round state). It always ends before 公示: the published
+    ranking includes the votes and is frozen, so a vote during 公示 could not count."""
+
+    SCORING = "scoring", "专家评审期间"
+    CLOSED = "closed", "评审结束后、公示前"
+
+    @property
+    def state(self) -> RoundState:
+        return RoundState(self.value)
+
+
 class ConflictSource(LabelledEnum):
     JUDGE = "judge", "评委申报回避"
     ADMIN = "admin", "管理员设定回避"
@@ -71,6 +90,12 @@ class AwardRound(TimestampMixin, db.Model):
     normalise: Mapped[bool] = mapped_column(default=False)
     judges_per_entry: Mapped[int] = mapped_column(default=5)  # k
     public_vote: Mapped[bool] = mapped_column(default=False)
+    vote_mode: Mapped[VoteMode] = mapped_column(enum_column(VoteMode), default=VoteMode.OPEN)
+    # A blind round votes during 专家评审 only when this says so; the vote page then names no studio.
+    vote_stage: Mapped[VoteStage] = mapped_column(enum_column(VoteStage), default=VoteStage.CLOSED)
+    vote_starts_on: Mapped[date | None]  # within the stage, first and last day of the vote (北京时间); None: no limit
+    vote_ends_on: Mapped[date | None]
+    ballot_choices: Mapped[int] = mapped_column(default=1)  # entries one ballot code votes for, at most
     vote_weight: Mapped[Decimal] = mapped_column(Hundredths, default=Decimal("0.80"))  # w: the experts' share
     publicity_shows: Mapped[PublicityShows] = mapped_column(enum_column(PublicityShows), default=PublicityShows.SCORE)
     recent_years: Mapped[int | None]  # achievement year ≥ round year − N; None: no limit
@@ -83,6 +108,11 @@ class AwardRound(TimestampMixin, db.Model):
         back_populates="round", order_by="(Criterion.position, Criterion.id)", cascade="all, delete-orphan")
     judges: Mapped[list[RoundJudge]] = relationship(
         back_populates="round", order_by="RoundJudge.number", cascade="all, delete-orphan")
+
+    @property
+    def uses_ballots(self) -> bool:
+        """The public votes with ballot codes (投票码) handed out by the office."""
+        return self.public_vote and self.vote_mode is VoteMode.BALLOT
 
     def __repr__(self) -> str:
         return f"<AwardRound {self.name} {self.state.value}>"
@@ -250,6 +280,84 @@ class Vote(db.Model):
     address: Mapped[str] = mapped_column(String(45))
     day: Mapped[date]  # the voter's day in 北京时间
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set for a vote cast with a ballot code (token_hash is then the code's hash); None in the open mode.
+    ballot_code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("award_ballot_codes.id", ondelete="CASCADE", name="fk_award_votes_ballot_code_id"), index=True)
+
+
+class BallotBatch(db.Model):
+    """A batch of ballot codes (投票码) issued for a round, e.g. the ones sent to one member unit.
+
+    The codes themselves are not stored: they are derived from `seed` under the site's secret key (ballots.py), so
+    the administrator can print a batch again while a copy of the database alone reveals none of them.
+    """
+
+    __tablename__ = "award_ballot_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("award_rounds.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int]
+    seed: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    voided_at: Mapped[datetime | None]
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+
+    round: Mapped[AwardRound] = relationship()
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    voided_by = relationship("User", foreign_keys=[voided_by_id])
+
+    @property
+    def is_void(self) -> bool:
+        return self.voided_at is not None
+
+
+class BallotCode(db.Model):
+    """One ballot code, by its keyed hash; spent by one conditional UPDATE (used_at IS NULL AND voided_at IS NULL)."""
+
+    __tablename__ = "award_ballot_codes"
+    __table_args__ = (UniqueConstraint("batch_id", "position", name="uq_award_ballot_codes_batch_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("award_rounds.id", ondelete="CASCADE"), index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("award_ballot_batches.id", ondelete="CASCADE"))
+    position: Mapped[int]  # 1 … batch size: the code's number on the printed sheet
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None]
+    used_address: Mapped[str | None] = mapped_column(String(45))
+    voided_at: Mapped[datetime | None]  # copied from the batch, so the spend needs no join
+
+
+class BallotFailure(db.Model):
+    """A ballot code typed that was wrong, used or void: counted against the address's hourly limit."""
+
+    __tablename__ = "award_ballot_failures"
+    __table_args__ = (Index("ix_award_ballot_failures_address_at", "address", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("award_rounds.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaptchaUse(db.Model):
+    """A captcha question that has been answered, rightly or wrongly: it cannot be answered again."""
+
+    __tablename__ = "award_captcha_uses"
+
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    used_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class AddressLock(db.Model):
+    """One row per network address that voted, objected or typed a ballot code. Each such write locks its row
+    first, so on PostgreSQL the address's recent rows are counted and added to one transaction at a time."""
+
+    __tablename__ = "award_address_locks"
+
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)
 
 
 class ResultSnapshot(db.Model):

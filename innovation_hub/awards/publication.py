@@ -14,11 +14,13 @@ from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..catalogue.models import Achievement
 from ..extensions import db
 from ..models import local_time, utcnow
 from . import queries
-from .models import AwardRound, Nomination, NominationState, Objection, ResultSnapshot, RoundState
-from .public import VOTING_STATES
+from .blind import EntryView, entry_view
+from .models import AwardRound, Nomination, NominationState, Objection, ResultSnapshot, RoundState, VoteMode
+from .public import shows_studios, vote_is_over, vote_refusal
 
 S = RoundState
 PUBLISHED_STATES = (S.PUBLICITY, S.FINAL)
@@ -42,12 +44,24 @@ def published(award_round: AwardRound) -> ResultSnapshot | None:
     return queries.latest_snapshot(award_round, award_round.state)
 
 
-def vote_open(award_round: AwardRound) -> bool:
-    return award_round.public_vote and award_round.state in VOTING_STATES
+def vote_open(award_round: AwardRound, now: datetime | None = None) -> bool:
+    return vote_refusal(award_round, now) is None
 
 
-def vote_over(award_round: AwardRound) -> bool:
-    return award_round.public_vote and award_round.state.rank > max(s.rank for s in VOTING_STATES)
+def vote_over(award_round: AwardRound, now: datetime | None = None) -> bool:
+    return vote_is_over(award_round, now)
+
+
+def vote_schedule(award_round: AwardRound) -> str:
+    """When and how the round's public vote runs, in one phrase: 专家评审期间，2024-06-01 至 2024-06-07，凭投票码."""
+    starts, ends = award_round.vote_starts_on, award_round.vote_ends_on
+    days = ""
+    if starts or ends:
+        days = f"，{starts:%Y-%m-%d} 起" if starts and not ends else (
+            f"，至 {ends:%Y-%m-%d}" if ends and not starts else f"，{starts:%Y-%m-%d} 至 {ends:%Y-%m-%d}")
+    how = (f"，凭投票码投票（每码一次，最多选 {award_round.ballot_choices} 项）"
+           if award_round.vote_mode is VoteMode.BALLOT else "，每项成果每人每天可投一票")
+    return f"{award_round.vote_stage.label}{days}{how}"
 
 
 @dataclass(frozen=True)
@@ -69,8 +83,9 @@ def _note(award_round: AwardRound) -> str:
                 + "；各工作室登录后在“评选申报”中推荐成果。")
     return {
         S.QUALIFYING: "推荐已截止，正在进行资格审核。",
-        S.SCORING: "专家评审进行中" + ("，同时开放公众投票。" if award_round.public_vote else "。"),
-        S.CLOSED: "专家评审已结束，结果将在公示期内公布。",
+        S.SCORING: "专家评审进行中" + ("，同时开放公众投票。" if vote_open(award_round) else "。"),
+        S.CLOSED: "专家评审已结束，" + ("正在进行公众投票，" if vote_open(award_round) else "")
+                  + "结果将在公示期内公布。",
         S.PUBLICITY: "评选结果公示中，公示期内可对结果提出异议。",
         S.FINAL: "评选已结束，优秀成果已表彰。",
     }.get(state, "")
@@ -133,11 +148,15 @@ def entry_of(award_round: AwardRound, nomination_id: int | None) -> Nomination |
     return nomination if nomination is not None and nomination.round_id == award_round.id else None
 
 
-def gallery(award_round: AwardRound) -> list[Nomination]:
-    """The qualified entries of a round with their achievements and studios, in nomination order."""
-    return list(db.session.scalars(
+def gallery(award_round: AwardRound) -> list[EntryView]:
+    """The qualified entries of a round in nomination order, as the vote page shows them: while a blind round is
+    scored, without studios and with the names of studios, units and people masked (blind.py)."""
+    blind = not shows_studios(award_round)
+    rows = db.session.scalars(
         select(Nomination).where(Nomination.round_id == award_round.id, Nomination.state == NominationState.QUALIFIED)
-        .options(joinedload(Nomination.achievement), joinedload(Nomination.studio)).order_by(Nomination.id)))
+        .options(joinedload(Nomination.achievement).selectinload(Achievement.completer_links),
+                 joinedload(Nomination.studio)).order_by(Nomination.id))
+    return [entry_view(n, blind) for n in rows]
 
 
 def entry_count(award_round: AwardRound) -> int:

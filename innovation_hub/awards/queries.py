@@ -16,10 +16,12 @@ from ..catalogue.models import Achievement
 from ..extensions import db
 from ..models import local_time
 from . import scoring
+from .blind import title_of
 from .conflicts import standing_conflict
 from .models import (
     Assignment,
     AwardRound,
+    BallotCode,
     Criterion,
     Nomination,
     NominationState,
@@ -34,7 +36,12 @@ from .models import (
 # Entries whose judges' weighted totals lie this share of full marks apart or more are flagged as disputed.
 DISPUTE_SHARE = 0.2
 BURST_WINDOW = timedelta(minutes=10)
-BURST_THRESHOLD = 50  # votes for one entry within one window that an administrator should look at
+# Votes for one entry within one window that an administrator should look at: from all addresses, and from one.
+# The single-address threshold lies well below what the per-address limit lets through in a window (30 an hour,
+# all of them possibly within ten minutes), so one person dropping the browser cookie to vote again is flagged
+# long before the limit stops it.
+BURST_THRESHOLD = 50
+ADDRESS_BURST_THRESHOLD = 5
 _EPOCH = datetime(1970, 1, 1)  # stored times are naive UTC: count windows from here, not by the machine's zone
 
 
@@ -69,8 +76,10 @@ def nominations(award_round: AwardRound, studio_id: int | None = None) -> list[N
 
 @dataclass
 class JudgeEntry:
-    assignment: Assignment
-    nomination: Nomination
+    """A row of the judge's list: in a blind round the title is redacted (blind.py) and there is no studio."""
+
+    assignment_id: int
+    nomination_id: int
     title: str
     studio_name: str | None  # None in a blind round
     scored: int  # criteria with a (draft or submitted) score
@@ -87,13 +96,15 @@ def judge_assignments(judge, award_round: AwardRound) -> list[JudgeEntry]:
     rows = db.session.scalars(select(Assignment).join(Nomination).where(
         Assignment.round_id == award_round.id, Assignment.judge_id == judge.id, Assignment.conflict.is_(False),
         Nomination.state == NominationState.QUALIFIED).order_by(Nomination.id)
-        .options(joinedload(Assignment.nomination).joinedload(Nomination.achievement),
+        .options(joinedload(Assignment.nomination).joinedload(Nomination.achievement)
+                 .selectinload(Achievement.completer_links),
                  joinedload(Assignment.nomination).joinedload(Nomination.studio)))
     n_criteria = len(award_round.criteria)
+    blind = award_round.blind
     # Declared conflicts are the rows filtered out above; a standing one (own studio or unit) may have arisen
     # after the assignment was made, when the judge's account changed.
-    return [JudgeEntry(a, a.nomination, a.nomination.title, None if award_round.blind else a.nomination.studio.name,
-                       scored.get(a.id, 0), n_criteria, a.is_submitted)
+    return [JudgeEntry(a.id, a.nomination_id, title_of(a.nomination, blind),
+                       None if blind else a.nomination.studio.name, scored.get(a.id, 0), n_criteria, a.is_submitted)
             for a in rows if standing_conflict(judge, a.nomination.studio) is None]
 
 
@@ -198,10 +209,16 @@ def submitted_marks(award_round: AwardRound) -> list[scoring.Mark]:
             for judge_id, entry_id, criterion_id, points in rows]
 
 
+def counted_votes(award_round: AwardRound, *columns):
+    """A select of `columns` over the round's votes that count: all but those cast with a code of a voided batch."""
+    return (select(*columns).select_from(Vote).outerjoin(BallotCode, Vote.ballot_code_id == BallotCode.id)
+            .where(Vote.round_id == award_round.id, BallotCode.voided_at.is_(None)))
+
+
 def vote_counts(award_round: AwardRound) -> dict[int, int]:
-    """nomination id → votes cast."""
-    return dict(db.session.execute(select(Vote.nomination_id, func.count()).where(
-        Vote.round_id == award_round.id).group_by(Vote.nomination_id)).all())
+    """nomination id → votes counted."""
+    return dict(db.session.execute(counted_votes(award_round, Vote.nomination_id, func.count())
+                                   .group_by(Vote.nomination_id)).all())
 
 
 def ranking(award_round: AwardRound) -> scoring.Ranking:
@@ -273,20 +290,27 @@ class Burst:
     nomination_id: int
     window_start: datetime  # 北京时间
     votes: int
+    address: str | None  # None: from all addresses together
 
 
 def vote_bursts(award_round: AwardRound, threshold: int = BURST_THRESHOLD,
-                window: timedelta = BURST_WINDOW) -> list[Burst]:
-    """Fixed windows in which one entry got at least `threshold` votes, the largest first."""
+                address_threshold: int = ADDRESS_BURST_THRESHOLD, window: timedelta = BURST_WINDOW) -> list[Burst]:
+    """Fixed windows in which one entry got at least `threshold` votes, or `address_threshold` from one address;
+    the largest first, an entry's burst over all addresses before those of single addresses."""
     seconds = int(window.total_seconds())
-    counts: Counter = Counter()
-    rows = db.session.execute(select(Vote.nomination_id, Vote.created_at).where(Vote.round_id == award_round.id))
-    for nomination_id, created_at in rows:
+    overall: Counter = Counter()
+    by_address: Counter = Counter()
+    for nomination_id, address, created_at in db.session.execute(
+            counted_votes(award_round, Vote.nomination_id, Vote.address, Vote.created_at)):
         start = int((created_at - _EPOCH).total_seconds()) // seconds * seconds
-        counts[nomination_id, start] += 1
-    found = [Burst(n_id, local_time(_EPOCH + timedelta(seconds=start)), votes)
-             for (n_id, start), votes in counts.items() if votes >= threshold]
-    return sorted(found, key=lambda b: (-b.votes, b.window_start, b.nomination_id))
+        overall[nomination_id, start] += 1
+        by_address[nomination_id, start, address] += 1
+    found = [Burst(n_id, local_time(_EPOCH + timedelta(seconds=start)), votes, None)
+             for (n_id, start), votes in overall.items() if votes >= threshold]
+    found += [Burst(n_id, local_time(_EPOCH + timedelta(seconds=start)), votes, address)
+              for (n_id, start, address), votes in by_address.items() if votes >= address_threshold]
+    return sorted(found, key=lambda b: (-b.votes, b.address is not None, b.window_start, b.nomination_id,
+                                        b.address or ""))
 
 
 def objections(award_round: AwardRound, unanswered_only: bool = False) -> list[Objection]:

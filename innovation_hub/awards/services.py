@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from ..audit.services import record as audit
 from ..database import lock, write_transaction
 from ..errors import BadRequest, PermissionDenied
-from .models import AwardRound, Criterion, PublicityShows, RoundState
+from .models import AwardRound, Criterion, PublicityShows, RoundState, VoteMode, VoteStage
 
 S = RoundState
 
@@ -75,6 +75,11 @@ class RoundData:
     normalise: bool = False
     judges_per_entry: int = 5
     public_vote: bool = False
+    vote_mode: VoteMode = VoteMode.OPEN
+    vote_stage: VoteStage = VoteStage.CLOSED
+    vote_starts_on: date | None = None
+    vote_ends_on: date | None = None
+    ballot_choices: int = 1
     vote_weight: Decimal = Decimal("0.80")
     publicity_shows: PublicityShows = PublicityShows.SCORE
     recent_years: int | None = None
@@ -97,6 +102,12 @@ FIELD_RULES: dict[str, tuple[str, tuple[RoundState, ...]]] = {
     "normalise": ("评委打分标准化", BEFORE_SCORING),
     "judges_per_entry": ("每项成果评委数", BEFORE_SCORING),
     "public_vote": ("公众投票", BEFORE_SCORING),
+    "vote_mode": ("投票方式", BEFORE_SCORING),
+    "vote_stage": ("投票阶段", BEFORE_SCORING),
+    "ballot_choices": ("每张选票可选成果数", BEFORE_SCORING),
+    # The days may move while the vote is on (e.g. extended by a day); not once 公示 has frozen the votes.
+    "vote_starts_on": ("投票开始日期", (*BEFORE_SCORING, S.SCORING, S.CLOSED)),
+    "vote_ends_on": ("投票截止日期", (*BEFORE_SCORING, S.SCORING, S.CLOSED)),
     "vote_weight": ("专家评分权重", BEFORE_SCORING),
     "publicity_days": ("公示天数", (*BEFORE_SCORING, S.SCORING, S.CLOSED)),
     "publicity_shows": ("公示内容", (*BEFORE_SCORING, S.SCORING, S.CLOSED, S.PUBLICITY)),
@@ -119,6 +130,9 @@ def _check_round_data(data: RoundData) -> RoundData:
         (data.max_per_studio is None or 1 <= data.max_per_studio <= 1000, "每个工作室推荐上限须至少为 1 项"),
         (not (data.nomination_deadline and data.scoring_deadline and data.scoring_deadline < data.nomination_deadline),
          "评审截止日期不能早于推荐截止日期"),
+        (1 <= data.ballot_choices <= 100, "每张选票可选成果数须在 1 到 100 之间"),
+        (not (data.vote_starts_on and data.vote_ends_on and data.vote_ends_on < data.vote_starts_on),
+         "投票截止日期不能早于投票开始日期"),
     ]
     for ok, message in checks:
         if not ok:
@@ -127,6 +141,7 @@ def _check_round_data(data: RoundData) -> RoundData:
     if not 0 <= data.vote_weight <= 1:
         raise AwardError("专家评分权重须在 0 到 1 之间（例如 0.8 表示专家评分占 80%）")
     data.publicity_shows = PublicityShows(data.publicity_shows)
+    data.vote_mode, data.vote_stage = VoteMode(data.vote_mode), VoteStage(data.vote_stage)
     return data
 
 

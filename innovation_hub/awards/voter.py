@@ -13,7 +13,7 @@ import secrets
 
 from flask import Response, current_app, request
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..extensions import db
 from ..models import local_time
@@ -64,16 +64,9 @@ def remember(response: Response) -> Response:
     return response
 
 
-def votes_cast(award_round: AwardRound, token: str) -> int:
-    """Votes this token has had counted in the round, on any day (a database count, seen by every worker)."""
-    return db.session.scalar(select(func.count()).select_from(Vote).where(
-        Vote.round_id == award_round.id, Vote.token_hash == public.token_hash(token)))
-
-
 def captcha_binding(award_round: AwardRound, token: str) -> str:
-    """What a captcha is issued for: this token, this round and its vote count, which a counted vote moves on."""
-    seed = f"{award_round.id}:{token}:{votes_cast(award_round, token)}"
-    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+    """What a captcha is issued for: this browser token in this round (each question is answered once besides)."""
+    return hashlib.sha256(f"{award_round.id}:{token}".encode()).hexdigest()[:32]
 
 
 def voted_today(award_round: AwardRound, token: str) -> set[int]:

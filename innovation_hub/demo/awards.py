@@ -8,7 +8,8 @@ transaction, so the rows, the audit log and the frozen result are what real use 
 - FINISHED_ROUND: 111 entries, 4 criteria, 7 judges, 5 per entry (auto_assign avoids each judge's own host
   unit), one 回避 declared and reassigned, every score submitted, trimmed mean, 10 优秀, published to 公示 for
   7 days from seeding, with two objections (异议), one answered;
-- OPEN_ROUND: 20 entries in 专家评审, where the demo login `judge` still has entries to score.
+- OPEN_ROUND: 20 entries in 专家评审, where the demo login `judge` still has entries to score, with a public vote
+  by ballot codes (投票码) open while it is scored: one batch of DEMO_BALLOTS codes for the administrator to print.
 
 A judge's points come from the entry's quality, the judge's leniency and noise drawn from a random stream named
 by (seed, round, entry, judge): they depend neither on database ids nor on the order of the assignments.
@@ -30,8 +31,8 @@ from sqlalchemy import select
 
 from ..accounts.models import Role, User
 from ..accounts.services import create_user, user_by_username
-from ..awards import assignment, eligibility, judging, lifecycle, public, scoring, snapshot
-from ..awards.models import Assignment, AwardRound, Nomination, RoundState
+from ..awards import assignment, ballots, eligibility, judging, lifecycle, public, scoring, snapshot
+from ..awards.models import Assignment, AwardRound, Nomination, RoundState, VoteMode, VoteStage
 from ..awards.services import CriterionData, RoundData, add_criterion, create_round
 from ..catalogue.models import Achievement, Studio
 from ..catalogue.services import AchievementData, StudioData
@@ -50,6 +51,7 @@ CRITERIA = (
 FINISHED_ENTRIES, FINISHED_K, QUOTA, TRIM_FROM = 111, 5, 10, 5
 RECENT_YEARS, MAX_PER_STUDIO = 3, 2  # the finished round's rules: completed in the last 3 years, 2 per studio
 OPEN_ENTRIES, OPEN_K, OPEN_QUOTA = 20, 3, 3
+DEMO_BALLOTS, DEMO_BALLOT_LABEL, DEMO_BALLOT_CHOICES = 20, "示例：市总工会机关工会", 3
 JUDGE_COUNT = 7
 JUDGE_USERNAME = "评委{:02d}"
 DEMO_JUDGE = "judge"  # the demo login (accounts.DEMO_ACCOUNTS): a judge of the open round only
@@ -340,8 +342,10 @@ def _open_round(plan: AwardsPlan, admin, judges: list[User], works: dict, studio
     today = local_time(utcnow()).date()
     data = RoundData(name=OPEN_ROUND, year=plan.open_year, quota=OPEN_QUOTA, publicity_days=PUBLICITY_DAYS,
                      judges_per_entry=OPEN_K, recent_years=0, max_per_studio=1,
-                     scoring_deadline=today + timedelta(days=14))
+                     scoring_deadline=today + timedelta(days=14), public_vote=True, vote_mode=VoteMode.BALLOT,
+                     vote_stage=VoteStage.SCORING, ballot_choices=DEMO_BALLOT_CHOICES)
     award_round, nominations = _new_round(admin, data, plan.open, works, studio_account, judges)
+    ballots.issue_batch(admin, award_round, DEMO_BALLOTS, DEMO_BALLOT_LABEL)
     entry_of = {n.id: plan.open[i] for i, n in enumerate(nominations)}
     first, second, third, demo = judges
 

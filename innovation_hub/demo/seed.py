@@ -21,8 +21,13 @@ from sqlalchemy import delete, func, select
 from ..accounts.models import LoginThrottle, User
 from ..audit.models import AuditEntry
 from ..awards.models import (
+    AddressLock,
     Assignment,
     AwardRound,
+    BallotBatch,
+    BallotCode,
+    BallotFailure,
+    CaptchaUse,
     Certificate,
     Criterion,
     Nomination,
@@ -57,7 +62,7 @@ from ..submissions.models import ProofFile
 from ..submissions.uploads import path_of
 from . import vocabulary as v
 from .accounts import DemoLogins, ReviewPlan, load_demo_accounts
-from .awards import AwardsPlan, DemoAwards, load_demo_awards, plan_awards
+from .awards import DEMO_BALLOTS, AwardsPlan, DemoAwards, load_demo_awards, plan_awards
 from .studios import NameMaker, PlannedStudio, apportion, level_of, plan_studios
 from .writing import Writer, patent_abstract, patent_title, wan_text
 
@@ -117,7 +122,9 @@ class SeedSummary:
             if self.awards.rounds:
                 text += (f"\n示例评选：{'、'.join(f'“{name}”' for name in self.awards.rounds)}；"
                          f"示例评委 {self.awards.judges[0]}…{self.awards.judges[-1]} 不能登录，"
-                         "评委页面请用 judge 账号查看。")
+                         "评委页面请用 judge 账号查看。"
+                         f"评审中的评选凭投票码公众投票：管理员在该评选的“投票码”页打印示例的 {DEMO_BALLOTS} 个"
+                         "投票码，再到 /awards/ 的投票页使用。")
             else:
                 text += f"\n未生成示例评选：{self.awards.skipped}。"
         return text
@@ -175,8 +182,9 @@ def _clear_site(session) -> list[str]:
     Returns the stored names of the deleted proof files, to remove from disk after the commit.
     """
     stored_names = list(session.scalars(select(ProofFile.stored_name)))
-    awards = (Certificate, ResultSnapshot, Vote, Objection, Score, Assignment, RoundJudge, Nomination, Criterion,
-              AwardRound)  # they refer to users and achievements, so they go first
+    # Award rows refer to users and achievements, so they go first.
+    awards = (Certificate, ResultSnapshot, Vote, BallotCode, BallotBatch, BallotFailure, Objection, Score, Assignment,
+              RoundJudge, Nomination, Criterion, AwardRound, CaptchaUse, AddressLock)
     for model in (*awards, ProofFile, AuditEntry, LoginThrottle, User, PatentInventor, AchievementCompleter, Patent,
                   Achievement, StudioTitle, Studio, Honour, Person):
         session.execute(delete(model).execution_options(synchronize_session=False))

@@ -34,4 +34,9 @@ RULES: dict = {
     "awards_admin.score_reopen": ("POST", ADMIN_POST,
                                   {"round_id": "scoring_round", "assignment_id": "submitted_assignment"}),
     "awards_admin.objection_answer": ("POST", ADMIN_POST, {"round_id": "publicity_round", "objection_id": "objection"}),
+    "awards_admin.ballots_page": ("GET", ADMIN, {"round_id": "ballot_round"}),
+    "awards_admin.ballot_issue": ("POST", ADMIN_POST, {"round_id": "ballot_round"}),
+    "awards_admin.ballot_download": ("GET", ADMIN, {"round_id": "ballot_round", "batch_id": "ballot_batch"}),
+    "awards_admin.ballot_print": ("GET", ADMIN, {"round_id": "ballot_round", "batch_id": "ballot_batch"}),
+    "awards_admin.ballot_void": ("POST", ADMIN_POST, {"round_id": "ballot_round", "batch_id": "ballot_batch"}),
 }

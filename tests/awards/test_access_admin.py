@@ -2,7 +2,8 @@
 
 import pytest
 
-from innovation_hub.awards import eligibility, judging, lifecycle, public
+from innovation_hub.awards import ballots, eligibility, judging, lifecycle, public
+from innovation_hub.awards.models import VoteMode, VoteStage
 from innovation_hub.extensions import db
 from tests.awards import helpers
 from tests.awards.access_admin import RULES
@@ -33,6 +34,10 @@ def world(app):
     helpers.to_publicity(publicity)
     objection = public.file_objection(publicity.round, None, "张三", "13800000000", "对结果有疑问", "127.0.0.1")
 
+    ballot = helpers.build(entries=2, judges=1, public_vote=True, vote_mode=VoteMode.BALLOT,
+                           vote_stage=VoteStage.SCORING)
+    batch = ballots.issue_batch(ballot.admin, ballot.round, 3, "示例单位工会")
+
     criteria = draft.criteria
     objects = {
         "draft_round": draft.id, "criterion_a": criteria[0].id, "criterion_b": criteria[1].id,
@@ -42,6 +47,7 @@ def world(app):
         "scoring_round": scoring.round.id, "scored_achievement": first.nomination.achievement_id,
         "submitted_assignment": first.id, "open_assignment": still_open.id,
         "publicity_round": publicity.round.id, "objection": objection.id,
+        "ballot_round": ballot.round.id, "ballot_batch": batch.id,
     }
     db.session.expire_all()
     clients = {"anonymous": app.test_client()}

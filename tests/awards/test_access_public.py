@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from innovation_hub.awards import lifecycle
-from innovation_hub.awards.models import Certificate
+from innovation_hub.awards.models import Certificate, VoteMode, VoteStage
 from innovation_hub.extensions import db
 from tests.awards import helpers
 from tests.awards.access_public import PUBLIC_POST, ROUND_CERTIFICATES, RULES
@@ -21,7 +21,7 @@ def descending(j, n, c):
 
 def voting_round(entries=3, **settings) -> helpers.Stage:
     """A round with a public vote, in 专家评审 (the vote is open)."""
-    return helpers.build(entries=entries, judges=1, public_vote=True, **settings)
+    return helpers.build(entries=entries, judges=1, public_vote=True, vote_stage=VoteStage.SCORING, **settings)
 
 
 def publicity_round(entries=3, judges=2, quota=1, points=descending, **settings) -> helpers.Stage:
@@ -59,6 +59,8 @@ def world(app):
         "nominating_round": helpers.build(entries=1, until="nominating", public_vote=True).round,
         "qualifying_round": helpers.build(entries=1, judges=1, until="qualifying", public_vote=True).round,
         "voting_round": voting_round().round,
+        "ballot_round": voting_round(vote_mode=VoteMode.BALLOT).round,
+        "blind_scoring_round": helpers.build(entries=1, judges=1, public_vote=True, blind=True).round,  # no vote yet
         "scoring_round": helpers.build(entries=1, judges=1).round,  # no public vote
         "closed_round": closed_round(public_vote=True).round,
         "publicity_round": publicity_round().round,
@@ -90,6 +92,8 @@ STATES = {
     "nominating_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC_POST, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
     "qualifying_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC_POST, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
     "voting_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC_POST, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
+    "ballot_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC_POST, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
+    "blind_scoring_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC_POST, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
     "scoring_round": (PUBLIC, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
     "closed_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC_POST, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
     "publicity_round": (PUBLIC, PUBLIC, PUBLIC_POST, NOT_FOUND, NOT_FOUND, NOT_FOUND, PUBLIC, NO_CERTIFICATES),

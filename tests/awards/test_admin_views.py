@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from innovation_hub.audit.models import AuditEntry
-from innovation_hub.awards import judging, lifecycle, public
+from innovation_hub.awards import judging, lifecycle, public, queries
 from innovation_hub.awards.models import (
     Assignment,
     AwardRound,
@@ -17,6 +17,8 @@ from innovation_hub.awards.models import (
     PublicityShows,
     RoundState,
     Vote,
+    VoteMode,
+    VoteStage,
 )
 from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
@@ -43,7 +45,8 @@ def fresh(obj):
 
 def round_settings(**changes) -> dict:
     data = {"name": "2025 年度职工技术创新成果评选", "year": "2025", "quota": "3", "publicity_days": "7",
-            "trim_from": "5", "judges_per_entry": "5", "vote_weight": "0.8", "publicity_shows": "score"}
+            "trim_from": "5", "judges_per_entry": "5", "vote_weight": "0.8", "publicity_shows": "score",
+            "vote_mode": "open", "vote_stage": "closed", "ballot_choices": "1"}
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
 
@@ -470,7 +473,7 @@ def test_before_scoring_there_is_no_ranking_and_no_export(app, client):
 
 
 def test_vote_bursts_are_shown_when_the_round_has_a_vote(app, client):
-    stage = helpers.build(entries=2, judges=1, public_vote=True)
+    stage = helpers.build(entries=2, judges=1, public_vote=True, vote_stage=VoteStage.SCORING)
     for i in range(50):
         public.cast_vote(stage.round, stage.nominations[1], f"token-{i}", f"10.0.{i // 25}.{i}")
     public.cast_vote(stage.round, stage.nominations[0], "token-x", "10.1.0.1")
@@ -481,6 +484,12 @@ def test_vote_bursts_are_shown_when_the_round_has_a_vote(app, client):
     bursts = text[text.index("vote-bursts"):]
     assert "参评成果2" in bursts and "2025-05-01 10:00" in bursts and '<td class="text-end">50</td>' in bursts
     assert "参评成果2：50 票" in text and "参评成果1：1 票" in text
+    assert "全部地址" in bursts and "同一地址" not in bursts
+    for i in range(queries.ADDRESS_BURST_THRESHOLD):  # one person dropping its cookie
+        public.cast_vote(stage.round, stage.nominations[0], f"dropped-{i}", "10.9.9.9")
+    bursts = page(client.get(f"{BASE}/{stage.round.id}/objections")).split("vote-bursts", 1)[1]
+    assert re.search(r'参评成果1.*同一地址 <span class="font-monospace">10.9.9.9</span></td><td class="text-end">'
+                     rf'{queries.ADDRESS_BURST_THRESHOLD}</td>', bursts)
     plain = helpers.build(entries=1, judges=1)
     assert "公众投票" not in page(client.get(f"{BASE}/{plain.round.id}/objections"))
 
@@ -513,3 +522,25 @@ def test_round_pages_use_a_constant_number_of_statements(app, client, count_sql)
         return counts
 
     assert statements(large) == statements(small)
+
+
+def test_the_vote_settings_are_saved_and_checked(app, client):
+    signed_in(client, gen_user())
+    text = page(client.get(f"{BASE}/new"))
+    for label in ("投票方式", "投票阶段", "投票开始日期", "投票截止日期", "每张选票可选成果数",
+                  "投票码（每码一张选票）", "评审结束后、公示前"):
+        assert label in text
+    refused = client.post(f"{BASE}/new", data=round_settings(
+        public_vote="y", vote_starts_on="2025-06-10", vote_ends_on="2025-06-01"))
+    assert refused.status_code == 400 and "投票截止日期不能早于投票开始日期" in page(refused)
+    response = client.post(f"{BASE}/new", data=round_settings(
+        public_vote="y", vote_mode="ballot", vote_stage="scoring", ballot_choices="3", vote_starts_on="2025-06-01",
+        vote_ends_on="2025年6月10日"))
+    assert response.status_code == 302
+    award_round = db.session.scalars(select(AwardRound)).one()
+    assert (award_round.vote_mode, award_round.vote_stage, award_round.ballot_choices) == (
+        VoteMode.BALLOT, VoteStage.SCORING, 3)
+    assert (str(award_round.vote_starts_on), str(award_round.vote_ends_on)) == ("2025-06-01", "2025-06-10")
+    dashboard = page(client.get(f"{BASE}/{award_round.id}"))
+    assert "专家评审期间，2025-06-01 至 2025-06-10，凭投票码投票（每码一次，最多选 3 项）" in dashboard
+    assert f"{BASE}/{award_round.id}/ballots" in dashboard

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from innovation_hub.audit.models import AuditEntry
 from innovation_hub.awards import lifecycle, public, queries
-from innovation_hub.awards.models import Objection, Vote
+from innovation_hub.awards.models import CaptchaUse, Objection, Vote, VoteStage
 from innovation_hub.awards.services import AwardError
 from innovation_hub.database import write_transaction
 from innovation_hub.errors import PermissionDenied
@@ -29,7 +29,7 @@ class Clock:
 
 @pytest.fixture
 def voting(app):
-    return helpers.build(entries=2, judges=1, public_vote=True)
+    return helpers.build(entries=2, judges=1, public_vote=True, vote_stage=VoteStage.SCORING)
 
 
 def votes() -> int:
@@ -80,8 +80,8 @@ def test_votes_only_in_rounds_with_a_vote_while_experts_score(app):
     stage = helpers.build(entries=1, judges=1)
     with pytest.raises(AwardError, match="本次评选不设公众投票"):
         public.cast_vote(stage.round, stage.nominations[0], "browser-a", "10.0.0.1")
-    voting = helpers.build(entries=1, judges=1, public_vote=True, until="qualifying")
-    with pytest.raises(AwardError, match="当前不在投票期（评选处于“资格审核”阶段）"):
+    voting = helpers.build(entries=1, judges=1, public_vote=True, vote_stage=VoteStage.SCORING, until="qualifying")
+    with pytest.raises(AwardError, match="当前不在投票期（评选处于“资格审核”阶段，公众投票将在“专家评审”阶段开放）"):
         public.cast_vote(voting.round, voting.nominations[0], "browser-a", "10.0.0.1")
     with pytest.raises(AwardError, match="投票凭证无效"):
         public.cast_vote(voting.round, voting.nominations[0], " ", "10.0.0.1")
@@ -89,7 +89,7 @@ def test_votes_only_in_rounds_with_a_vote_while_experts_score(app):
 
 
 def test_an_entry_of_another_round_cannot_be_voted_for(voting, app):
-    other = helpers.build(entries=1, judges=1, public_vote=True)
+    other = helpers.build(entries=1, judges=1, public_vote=True, vote_stage=VoteStage.SCORING)
     with pytest.raises(AwardError, match="不是本次评选的参评成果"):
         public.cast_vote(voting.round, other.nominations[0], "browser-a", "10.0.0.1")
 
@@ -141,3 +141,76 @@ def test_objections_per_address_are_limited(app):
         public.file_objection(stage.round, None, f"市民{i}", "13900000000", "有异议", "10.0.0.1")
     with pytest.raises(public.TooManyRequests, match="提交异议过于频繁"):
         public.file_objection(stage.round, None, "市民", "13900000000", "有异议", "10.0.0.1")
+
+
+def test_the_burst_detector_fires_below_what_the_per_address_limit_lets_through(voting, monkeypatch):
+    """One person dropping the cookie: fresh tokens from one address for one entry, a vote a minute."""
+    clock = Clock(monkeypatch)
+    entry = voting.nominations[0]
+    assert queries.ADDRESS_BURST_THRESHOLD < public.VOTES_PER_ADDRESS_PER_HOUR
+    for i in range(queries.ADDRESS_BURST_THRESHOLD):
+        public.cast_vote(voting.round, entry, f"dropped-cookie-{i}", "10.7.7.7")
+        clock.advance(minutes=1)
+    bursts = queries.vote_bursts(voting.round)
+    assert [(b.nomination_id, b.address, b.votes) for b in bursts] == [
+        (entry.id, "10.7.7.7", queries.ADDRESS_BURST_THRESHOLD)]
+    for i in range(queries.ADDRESS_BURST_THRESHOLD, public.VOTES_PER_ADDRESS_PER_HOUR):
+        public.cast_vote(voting.round, entry, f"dropped-cookie-{i}", "10.7.7.7")
+        clock.advance(minutes=1)
+    with pytest.raises(public.TooManyRequests):
+        public.cast_vote(voting.round, entry, "dropped-cookie-last", "10.7.7.7")
+    flagged = [b for b in queries.vote_bursts(voting.round) if b.address == "10.7.7.7"]
+    assert sum(b.votes for b in flagged) == public.VOTES_PER_ADDRESS_PER_HOUR  # every one of them in a flagged window
+
+
+def test_votes_from_many_addresses_are_not_a_single_address_burst(voting, monkeypatch):
+    Clock(monkeypatch)
+    entry = voting.nominations[0]
+    for i in range(queries.ADDRESS_BURST_THRESHOLD * 3):
+        public.cast_vote(voting.round, entry, f"neighbour-{i}", f"10.8.0.{i}")
+    assert queries.vote_bursts(voting.round) == []
+
+
+def test_the_vote_runs_in_the_rounds_stage_and_days(app, monkeypatch):
+    clock = Clock(monkeypatch, datetime(2024, 6, 1, 2, 0))  # 2024-06-01 in 北京时间
+    stage = helpers.build(entries=1, judges=1, public_vote=True, vote_starts_on=datetime(2024, 6, 2).date(),
+                          vote_ends_on=datetime(2024, 6, 3).date())  # the stage: 评审结束后、公示前
+    entry = stage.nominations[0]
+    with pytest.raises(AwardError, match="公众投票将在“评审结束”阶段开放"):
+        public.cast_vote(stage.round, entry, "browser-a", "10.0.0.1")
+    helpers.score_all(stage)
+    lifecycle.close_scoring(stage.admin, stage.round)
+    with pytest.raises(AwardError, match="公众投票将于 2024-06-02 开始"):
+        public.cast_vote(stage.round, entry, "browser-a", "10.0.0.1")
+    clock.advance(days=1)
+    public.cast_vote(stage.round, entry, "browser-a", "10.0.0.1")
+    with pytest.raises(AwardError, match="公众投票截至 2024-06-03，投票结束后才能发布公示"):
+        lifecycle.publish(stage.admin, stage.round)
+    clock.advance(days=2)
+    with pytest.raises(AwardError, match="公众投票已于 2024-06-03 截止"):
+        public.cast_vote(stage.round, entry, "browser-b", "10.0.0.1")
+    report = lifecycle.publish(stage.admin, stage.round)
+    assert "公众投票已结束，计入 1 票" in report.notes
+    with pytest.raises(AwardError, match="公众投票已结束"):
+        public.cast_vote(stage.round, entry, "browser-b", "10.0.0.1")
+
+
+def test_a_blind_round_does_not_vote_while_it_is_scored_unless_it_says_so(app):
+    blind = helpers.build(entries=1, judges=1, public_vote=True, blind=True)
+    with pytest.raises(AwardError, match="公众投票将在“评审结束”阶段开放"):
+        public.cast_vote(blind.round, blind.nominations[0], "browser-a", "10.0.0.1")
+    allowed = helpers.build(entries=1, judges=1, public_vote=True, blind=True, vote_stage=VoteStage.SCORING)
+    public.cast_vote(allowed.round, allowed.nominations[0], "browser-a", "10.0.0.1")
+    assert not public.shows_studios(allowed.round)
+    helpers.score_all(allowed)
+    lifecycle.close_scoring(allowed.admin, allowed.round)
+    assert public.shows_studios(allowed.round)  # the blind review is over
+
+
+def test_a_captcha_question_is_spent_once_and_old_ones_are_pruned(app, monkeypatch):
+    clock = Clock(monkeypatch)
+    assert public.spend_captcha("nonce-1") is True
+    assert public.spend_captcha("nonce-1") is False
+    clock.advance(minutes=30)
+    assert public.spend_captcha("nonce-2") is True
+    assert db.session.scalars(select(CaptchaUse.nonce)).all() == ["nonce-2"]

@@ -216,19 +216,25 @@ def test_another_browser_is_another_voter(app, client):
     assert count(Vote) == 2
 
 
-def test_a_wrong_captcha_is_refused(app, client):
+def test_a_wrong_captcha_is_refused_and_spent(app, client):
     stage = voting_round()
     url = f"/awards/{stage.round.id}/vote"
     page = text_of(client.get(url))
     wrong = client.post(url, data={"entry": str(stage.nominations[0].id), **solve(app, page, wrong=True)})
     assert wrong.status_code == 400 and "验证码计算结果不正确" in text_of(wrong)
+    second_guess = client.post(url, data={"entry": str(stage.nominations[0].id), **solve(app, page)})
+    assert second_guess.status_code == 400 and "这道验证码题目已经作答过" in text_of(second_guess)
+    fresh = solve(app, text_of(second_guess))  # the refusal draws a new question, which counts
+    assert fresh["captcha_token"] != solve(app, page)["captcha_token"]
+    assert client.post(url, data={"entry": str(stage.nominations[0].id), **fresh}).status_code == 302
+    assert count(Vote) == 1
     missing = client.post(url, data={"entry": str(stage.nominations[0].id), **solve(app, page), "captcha_answer": ""})
     assert missing.status_code == 400 and "请先填写验证码" in text_of(missing)
     tampered = solve(app, page)
     tampered["captcha_token"] = tampered["captcha_token"][:-3] + "xyz"
     forged = client.post(url, data={"entry": str(stage.nominations[0].id), **tampered})
     assert forged.status_code == 400 and "验证码无效" in text_of(forged)
-    assert count(Vote) == 0
+    assert count(Vote) == 1
 
 
 def test_an_expired_captcha_is_refused(app, client, monkeypatch):
@@ -248,9 +254,10 @@ def test_a_used_captcha_cannot_be_replayed(app, client):
     answered = solve(app, text_of(client.get(url)))
     assert client.post(url, data={"entry": str(stage.nominations[0].id), **answered}).status_code == 302
     replayed = client.post(url, data={"entry": str(stage.nominations[1].id), **answered})
-    assert replayed.status_code == 400 and "验证码已使用或已失效" in text_of(replayed)
+    assert replayed.status_code == 400 and "这道验证码题目已经作答过" in text_of(replayed)
+    assert solve(app, text_of(replayed))["captcha_token"] != answered["captcha_token"]  # a new question
     stolen = app.test_client().post(url, data={"entry": str(stage.nominations[2].id), **answered})
-    assert stolen.status_code == 400 and "验证码已使用或已失效" in text_of(stolen)  # bound to its browser
+    assert stolen.status_code == 400 and "验证码已失效" in text_of(stolen)  # bound to its browser
     assert count(Vote) == 1
 
 
@@ -278,7 +285,7 @@ def test_an_entry_of_another_round_cannot_be_voted_for(app, client):
 def test_the_vote_page_before_and_after_voting(app, client):
     before = helpers.build(entries=1, judges=1, until="qualifying", public_vote=True)
     page = text_of(client.get(f"/awards/{before.round.id}/vote"))
-    assert "将在专家评审阶段开放" in page and 'name="captcha_token"' not in page
+    assert "公众投票将在“评审结束”阶段开放" in page and 'name="captcha_token"' not in page
     after = publicity_round(public_vote=True)
     page = text_of(client.get(f"/awards/{after.round.id}/vote"))
     assert "公众投票已结束" in page and 'name="entry"' not in page and "/publicity" in page
@@ -304,11 +311,20 @@ def test_captcha_questions_are_small_sums_drawn_without_text(app):
     svg = str(challenge.svg)
     assert svg.startswith("<svg") and "<text" not in svg and challenge.question.text not in svg
     full_width = str(challenge.question.answer).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
-    captcha.check(challenge.token, full_width, "binding", "key")  # as a Chinese input method types digits
-    with pytest.raises(captcha.CaptchaError, match="已使用或已失效"):
-        captcha.check(challenge.token, str(challenge.question.answer), "other", "key")
+    spent = []
+
+    def spend(nonce):
+        spent.append(nonce)
+        return spent.count(nonce) == 1
+
+    captcha.check(challenge.token, full_width, "binding", "key", spend)  # as a Chinese input method types digits
+    with pytest.raises(captcha.CaptchaError, match="已经作答过"):
+        captcha.check(challenge.token, full_width, "binding", "key", spend)
+    with pytest.raises(captcha.CaptchaError, match="验证码已失效"):
+        captcha.check(challenge.token, str(challenge.question.answer), "other", "key", spend)
     with pytest.raises(captcha.CaptchaError, match="验证码无效"):
-        captcha.check(challenge.token, str(challenge.question.answer), "binding", "another key")
+        captcha.check(challenge.token, str(challenge.question.answer), "binding", "another key", spend)
+    assert len(spent) == 2  # a foreign or forged token spends nothing
 
 
 # ---------------------------------------------------------------- results
@@ -348,3 +364,4 @@ def test_publicity_period_days_left_counts_part_days(app):
     period = publication.publicity_period(stage.round, starts + timedelta(days=7))
     assert (period.days_left, period.open) == (0, False)
     assert isinstance(period.starts_at, datetime) and period.starts_at - starts == timedelta(hours=8)
+

@@ -7,7 +7,7 @@ from collections import defaultdict
 from sqlalchemy import text
 
 from innovation_hub.awards import assignment, judging, lifecycle, public, queries, scoring, snapshot
-from innovation_hub.awards.models import Certificate, RoundState
+from innovation_hub.awards.models import Certificate, RoundState, VoteStage
 from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
 from tests.awards import helpers
@@ -64,7 +64,7 @@ def test_the_ranking_is_rank_entries_on_the_stored_submitted_scores(app):
 
 
 def test_public_votes_enter_the_final_score(app):
-    stage = helpers.build(entries=2, judges=1, public_vote=True, vote_weight="0.8")
+    stage = helpers.build(entries=2, judges=1, public_vote=True, vote_stage=VoteStage.SCORING, vote_weight="0.8")
     first, second = stage.nominations
     for i in range(4):
         public.cast_vote(stage.round, first, f"token-{i}", f"10.0.0.{i}")

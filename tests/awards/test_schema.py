@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from innovation_hub.awards.models import AwardRound, Score, Vote
+from innovation_hub.awards.models import AwardRound, Score, Vote, VoteStage
 from innovation_hub.database import write_transaction
 from innovation_hub.demo.seed import _clear_site
 from innovation_hub.extensions import db
@@ -18,7 +18,7 @@ def test_the_upgraded_schema_matches_the_models(app):
 
 
 def test_seed_demo_force_clears_award_rows_before_users_and_achievements(app):
-    stage = helpers.build(entries=1, judges=1, public_vote=True)
+    stage = helpers.build(entries=1, judges=1, public_vote=True, vote_stage=VoteStage.SCORING)
     from innovation_hub.awards import public
 
     public.cast_vote(stage.round, stage.nominations[0], "browser-a", "10.0.0.1")

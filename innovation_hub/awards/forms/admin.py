@@ -11,8 +11,9 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
+from ...models import LabelledEnum
 from ...submissions.forms import ChineseDateField, ChineseForm, ChoiceField, CountField, YearField
-from ..models import AwardRound, PublicityShows, RoundState
+from ..models import AwardRound, PublicityShows, RoundState, VoteMode, VoteStage
 from ..services import FIELD_RULES, CriterionData, RoundData
 
 REASON_MAX = 1000
@@ -26,9 +27,16 @@ _FROZEN_WHY = {
     "scoring_deadline": "专家评审已结束",
     "publicity_days": "公示已发布",
     "publicity_shows": "评选已表彰，结果已冻结",
+    "vote_starts_on": "公示已发布，投票结果已冻结",
+    "vote_ends_on": "公示已发布，投票结果已冻结",
     "name": "评选已表彰，结果已冻结",
 }
 _METHOD_FROZEN = "专家评审开始后，评审办法不能再改（否则会改变评选结果）"
+
+
+def _plain(value):
+    """A setting as its form field holds it: an enum by its stored value."""
+    return value.value if isinstance(value, LabelledEnum) else value
 
 
 class DecimalText(StringField):
@@ -82,7 +90,20 @@ class RoundForm(ChineseForm):
     judges_per_entry = CountField("每项成果评委数（k）", validators=[InputRequired("请填写每项成果评委数")],
                                   description="自动分配时每项成果分给几位评委；评委不足时按可用评委分配",
                                   render_kw={"inputmode": "numeric"})
-    public_vote = BooleanField("公众投票", description="专家评审期间开放公众投票，每人每天对每项成果限投一票")
+    public_vote = BooleanField("公众投票", description="在下面选定的阶段开放公众投票，票数按比例计入综合得分")
+    vote_mode = ChoiceField("投票方式", choices=[SelectChoice(m.value, m.label) for m in VoteMode],
+                            description="开放投票：任何人凭浏览器投票，每项成果每天一票，按网络地址限次；"
+                                        "投票码：由管理员分批发放给会员单位，每码投一次，防刷票")
+    vote_stage = ChoiceField("投票阶段", choices=[SelectChoice(v.value, v.label) for v in VoteStage],
+                             description="投票须在公示前结束（公示名单含投票结果并冻结）。匿名评审的评选选“专家评审期间”时，"
+                                         "投票页不显示工作室，名称中的人名、单位名以“××”代替")
+    vote_starts_on = ChineseDateField("投票开始日期", validators=[Optional()],
+                                      description="在投票阶段内，从这一天起接受投票；可不填")
+    vote_ends_on = ChineseDateField("投票截止日期", validators=[Optional()],
+                                    description="投票的最后一天（含当天）；可不填，则到投票阶段结束为止")
+    ballot_choices = CountField("每张选票可选成果数", validators=[InputRequired("请填写每张选票可选成果数")],
+                                description="投票码方式下，一个投票码最多可为几项成果各投一票（1–100）",
+                                render_kw={"inputmode": "numeric"})
     vote_weight = DecimalText("专家评分权重（w）", validators=[InputRequired("请填写专家评分权重")],
                               description="0 到 1 之间：综合得分 = 专家得分 × w + 投票得分 × (1 − w)，"
                                           "投票最多的成果记 100 分；不设公众投票时不起作用",
@@ -100,7 +121,8 @@ class RoundForm(ChineseForm):
         ("基本信息", ("name", "year", "quota", "nomination_deadline", "scoring_deadline", "publicity_days")),
         ("申报条件", ("recent_years", "max_per_studio")),
         ("评审办法", ("judges_per_entry", "blind", "trimmed", "trim_from", "normalise")),
-        ("公众投票与公示", ("public_vote", "vote_weight", "publicity_shows")),
+        ("公众投票与公示", ("public_vote", "vote_weight", "vote_mode", "vote_stage", "vote_starts_on", "vote_ends_on",
+                      "ballot_choices", "publicity_shows")),
     )
 
     def fill_defaults(self) -> None:
@@ -108,13 +130,11 @@ class RoundForm(ChineseForm):
         defaults = RoundData(name="", year=date.today().year)
         for f in fields(RoundData):
             if f.name != "name":
-                self[f.name].data = getattr(defaults, f.name)
-        self.publicity_shows.data = defaults.publicity_shows.value
+                self[f.name].data = _plain(getattr(defaults, f.name))
 
     def fill_from(self, award_round: AwardRound) -> None:
         for f in fields(RoundData):
-            self[f.name].data = getattr(award_round, f.name)
-        self.publicity_shows.data = award_round.publicity_shows.value
+            self[f.name].data = _plain(getattr(award_round, f.name))
 
     def freeze(self, award_round: AwardRound) -> None:
         """Mark the settings the service refuses to change now: read-only, with the reason, holding the round's value.
@@ -132,8 +152,7 @@ class RoundForm(ChineseForm):
             field.render_kw = {**(field.render_kw or {}), "disabled": True}
             field.validators = []
             if field.type == "BooleanField" or not field.raw_data:
-                value = getattr(award_round, name)
-                field.data, field.raw_data = (value.value if name == "publicity_shows" else value), None
+                field.data, field.raw_data = _plain(getattr(award_round, name)), None
 
     @property
     def frozen_all(self) -> bool:
@@ -142,6 +161,7 @@ class RoundForm(ChineseForm):
     def to_data(self) -> RoundData:
         values = {f.name: self[f.name].data for f in fields(RoundData)}
         values["publicity_shows"] = PublicityShows(values["publicity_shows"])
+        values["vote_mode"], values["vote_stage"] = VoteMode(values["vote_mode"]), VoteStage(values["vote_stage"])
         values["name"] = (values["name"] or "").strip()
         return RoundData(**values)
 
@@ -230,3 +250,14 @@ class AnswerForm(ChineseForm):
     answer = TextAreaField("答复", validators=[DataRequired("请填写答复内容"),
                                              Length(max=2000, message="答复不能超过 2000 个字")],
                            render_kw={"rows": 3})
+
+
+class BallotBatchForm(ChineseForm):
+    """A batch of ballot codes (投票码) to issue."""
+
+    label = StringField("批次名称", validators=[DataRequired("请填写批次名称（如发放的会员单位）"),
+                                           Length(max=60, message="批次名称不能超过 60 个字")],
+                        description="发给谁，如“市电力公司工会”；打印和下载时印在每张投票码上",
+                        render_kw={"placeholder": "如：市电力公司工会"})
+    size = CountField("数量", validators=[InputRequired("请填写数量")], description="本批投票码的个数（1–5000）",
+                      render_kw={"inputmode": "numeric"})

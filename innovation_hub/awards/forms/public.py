@@ -1,9 +1,9 @@
-"""Forms of the public award pages: an objection (异议) during 公示 and a vote with its captcha."""
+"""Forms of the public award pages: an objection (异议) during 公示, a vote with its captcha, a ballot with its code."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 
@@ -47,3 +47,23 @@ class VoteForm(FlaskForm):
     captcha_token = HiddenField()
     captcha_answer = StringField("验证码", filters=[_strip], validators=[
         DataRequired("请先填写验证码（图中算式的结果），再点击投票"), Length(max=8, message="请填写算式的计算结果")])
+
+
+class EntriesField(SelectMultipleField):
+    """The entries ticked on a ballot; a value not offered is said in Chinese."""
+
+    def pre_validate(self, form) -> None:
+        offered = {value for value, _ in self.choices}
+        if any(value not in offered for value in self.data or ()):
+            raise ValidationError("请从列表中选择成果")
+
+
+class BallotForm(FlaskForm):
+    code = StringField("投票码", filters=[_strip], validators=[
+        DataRequired("请输入投票码"), Length(max=30, message="投票码为 12 位，请核对后重新输入")])
+    entries = EntriesField("选择成果", coerce=_id)
+
+    def offer(self, entries) -> BallotForm:
+        """The entries a ballot may choose: the gallery's (blind.EntryView)."""
+        self.entries.choices = [(e.nomination_id, e.title) for e in entries]
+        return self

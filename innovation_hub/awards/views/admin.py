@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from ...accounts.models import Role, User
 from ...extensions import db
 from ...security import roles_required
-from .. import lifecycle, queries, services
+from .. import lifecycle, publication, queries, services
 from ..forms import admin as forms
 from ..models import (
     Assignment,
@@ -37,7 +37,7 @@ S = RoundState
 
 @bp.context_processor
 def award_states() -> dict:
-    return {"RoundState": RoundState, "NominationState": NominationState}
+    return {"RoundState": RoundState, "NominationState": NominationState, "vote_schedule": publication.vote_schedule}
 
 
 def round_or_404(round_id: int) -> AwardRound:

@@ -119,7 +119,8 @@ def _objections_page(award_round: AwardRound, failed: tuple[int, forms.AnswerFor
         form=forms.AnswerForm(formdata=None), failed=failed, entries=entries,
         bursts=queries.vote_bursts(award_round) if award_round.public_vote else [],
         votes=queries.vote_counts(award_round) if award_round.public_vote else {},
-        burst_threshold=queries.BURST_THRESHOLD, burst_minutes=int(queries.BURST_WINDOW.total_seconds() // 60),
+        burst_threshold=queries.BURST_THRESHOLD, address_burst_threshold=queries.ADDRESS_BURST_THRESHOLD,
+        burst_minutes=int(queries.BURST_WINDOW.total_seconds() // 60),
     )
 
 

@@ -7,12 +7,12 @@ a judge never learns what such an entry is. State changes go through awards.judg
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from ...accounts.models import Role
@@ -20,7 +20,7 @@ from ...extensions import db
 from ...models import local_time, utcnow
 from ...security import roles_required
 from .. import assignment as assigning
-from .. import judging, queries
+from .. import blind, judging, queries
 from ..conflicts import standing_conflict
 from ..forms.judging import ConflictForm, points_text, score_form
 from ..models import Assignment, AwardRound, NominationState, RoundJudge, RoundState
@@ -29,7 +29,6 @@ from ..services import AwardError
 bp = Blueprint("judging", __name__, url_prefix="/judge")
 
 S = RoundState
-HIDDEN = "〔已隐去〕"  # what stands for a studio, unit or person named in a blind round's summary
 
 
 @bp.context_processor
@@ -72,6 +71,27 @@ def _declared_conflicts(award_round: AwardRound) -> int:
 # ------------------------------------------------------------------ what the pages show
 
 
+@dataclass(frozen=True)
+class _AssignmentState:
+    """What the entry page shows of the judge's assignment (not the nomination, which names the studio)."""
+
+    nomination_id: int
+    submitted_at: datetime | None
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @classmethod
+    def of(cls, a: Assignment) -> _AssignmentState:
+        return cls(a.nomination_id, a.submitted_at)
+
+
+def _title(a: Assignment) -> str:
+    """The entry's title for messages: masked in a blind round, as on the page."""
+    return blind.title_of(a.nomination, a.round.blind)
+
+
 def _progress(entries: list[queries.JudgeEntry]) -> dict:
     submitted = sum(e.submitted for e in entries)
     drafts = sum(1 for e in entries if not e.submitted and e.scored)
@@ -94,33 +114,20 @@ def _weighted(criteria, values: dict[int, str]) -> tuple[str, str, int]:
     return points_text(total.quantize(Decimal("0.01"))), points_text(full.quantize(Decimal("0.01"))), scored
 
 
-def _redact(text: str, a: Assignment) -> Markup:
-    """A blind round's summary with the studio, its host unit, leader and completers blacked out."""
-    achievement, studio = a.nomination.achievement, a.nomination.studio
-    names = {studio.name, studio.host_unit, *(p.name for p in achievement.completers)}
-    if studio.leader is not None:
-        names.add(studio.leader.name)
-    names = sorted((n.strip() for n in names if n and len(n.strip()) >= 2), key=len, reverse=True)
-    if not names:
-        return escape(text)
-    pattern = re.compile("|".join(re.escape(n) for n in names))
-    return escape(pattern.sub(HIDDEN, text))
-
-
 def _entry_page(a: Assignment, form=None, conflict_form=None, error: str = "", typed=(), status: int = 200):
-    award_round, achievement = a.round, a.nomination.achievement
+    """The entry as blind.entry_view gives it to this judge: the template never reads the records themselves."""
+    award_round = a.round
     saved = {s.criterion_id: s.points for s in a.scores}
     form = form or score_form(award_round.criteria, saved)
     shown = {c.id: f.data or "" for c, f in form.criterion_fields()}
     if a.is_submitted:
         shown = {cid: points_text(p) for cid, p in saved.items()}
     total, full, scored = _weighted(award_round.criteria, shown)
-    files = sorted(achievement.proof_files, key=lambda f: (f.created_at, f.id))
     return render_template(
-        "awards/judge/entry.html", a=a, round=award_round, achievement=achievement, form=form,
-        conflict_form=conflict_form or ConflictForm(formdata=None), saved=saved, files=files, error=error,
-        typed=typed, total=total, full=full, scored=scored, blind=award_round.blind,
-        summary=_redact(achievement.summary or "", a) if award_round.blind else achievement.summary,
+        "awards/judge/entry.html", a=_AssignmentState.of(a), round=award_round,
+        entry=blind.entry_view(a.nomination, award_round.blind, current_user), form=form,
+        conflict_form=conflict_form or ConflictForm(formdata=None), saved=saved, error=error,
+        typed=typed, total=total, full=full, scored=scored,
         can_score=award_round.state is S.SCORING and not a.is_submitted,
         can_declare=award_round.state in assigning.ASSIGNING and not a.is_submitted,
     ), status
@@ -173,9 +180,9 @@ def score(nomination_id: int):
         locked = a.is_submitted or a.round.state is not S.SCORING  # the form is not shown: list what was typed
         return _entry_page(a, form, error=refused.description, typed=form.typed() if locked else (), status=400)
     if submit:
-        flash(f"《{a.nomination.title}》的评分已提交并锁定。", "success")
+        flash(f"《{_title(a)}》的评分已提交并锁定。", "success")
     else:
-        flash(f"已保存《{a.nomination.title}》的评分草稿；全部指标打分后请点击“提交评分”。", "success")
+        flash(f"已保存《{_title(a)}》的评分草稿；全部指标打分后请点击“提交评分”。", "success")
     return redirect(url_for(".entry", nomination_id=nomination_id))
 
 
@@ -192,5 +199,5 @@ def declare_conflict(nomination_id: int):
         db.session.expire_all()
         conflict_form.reason.errors = [refused.description]
         return _entry_page(a, conflict_form=conflict_form, status=400)
-    flash(f"已对《{a.nomination.title}》申报回避，该成果已从您的评审列表中移除，管理员将重新分配评委。", "success")
+    flash(f"已对《{_title(a)}》申报回避，该成果已从您的评审列表中移除，管理员将重新分配评委。", "success")
     return redirect(url_for(".round_entries", round_id=a.round_id))

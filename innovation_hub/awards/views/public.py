@@ -7,8 +7,8 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 
 from ...security import client_address
-from .. import captcha, certificates, public, publication, voter
-from ..forms.public import ObjectionForm, VoteForm
+from .. import ballots, blind, captcha, certificates, public, publication, voter
+from ..forms.public import BallotForm, ObjectionForm, VoteForm
 from ..models import PublicityShows, RoundState
 from ..services import AwardError
 
@@ -39,6 +39,7 @@ def round_detail(round_id: int):
     return render_template("awards/public/round.html", round=award_round,
                            period=publication.publicity_period(award_round),
                            entries=publication.entry_count(award_round),
+                           schedule=publication.vote_schedule(award_round),
                            offers=publication.offers(award_round))
 
 
@@ -82,31 +83,43 @@ def file_objection(round_id: int):
 # ---------------------------------------------------------------- the public vote
 
 
-def _vote_page(award_round, error: str | None = None, status: int = 200):
-    token = voter.browser_token()
-    challenge = None
-    if publication.vote_open(award_round):
+def _vote_page(award_round, error: str | None = None, status: int = 200, ballot: BallotForm | None = None):
+    """The vote page: the open mode draws a captcha for this browser, the ballot mode asks for a code."""
+    is_open = publication.vote_open(award_round)
+    ballot_mode = award_round.uses_ballots
+    entries = publication.gallery(award_round) if is_open else []
+    challenge, voted = None, set()
+    if is_open and not ballot_mode:
+        token = voter.browser_token()
         challenge = captcha.issue(voter.captcha_binding(award_round, token), current_app.secret_key)
-    return render_template("awards/public/vote.html", round=award_round, error=error, challenge=challenge,
-                           entries=publication.gallery(award_round) if challenge else [],
-                           voted=voter.voted_today(award_round, token) if challenge else set(),
-                           vote_over=publication.vote_over(award_round),
+        voted = voter.voted_today(award_round, token)
+    if ballot is None:
+        ballot = BallotForm(formdata=None)
+    ballot.offer(entries)
+    return render_template("awards/public/vote.html", round=award_round, error=error, is_open=is_open,
+                           ballot_mode=ballot_mode, ballot=ballot, challenge=challenge, entries=entries, voted=voted,
+                           chosen=set(ballot.entries.data or ()), vote_over=publication.vote_over(award_round),
+                           refusal=public.vote_refusal(award_round), schedule=publication.vote_schedule(award_round),
                            offers=publication.offers(award_round)), status
+
+
+def _voting_round_or_404(round_id: int):
+    award_round = _round_or_404(round_id)
+    if not award_round.public_vote:
+        abort(404)
+    return award_round
 
 
 @bp.get("/<int:round_id>/vote")
 def vote_gallery(round_id: int):
-    award_round = _round_or_404(round_id)
-    if not award_round.public_vote:
-        abort(404)
-    return _vote_page(award_round)
+    return _vote_page(_voting_round_or_404(round_id))
 
 
 @bp.post("/<int:round_id>/vote")
 def cast_vote(round_id: int):
-    award_round = _round_or_404(round_id)
-    if not award_round.public_vote:
-        abort(404)
+    award_round = _voting_round_or_404(round_id)
+    if award_round.uses_ballots:
+        return _cast_ballot(award_round)
     token = voter.browser_token()
     form = VoteForm()
     if not form.validate():
@@ -114,16 +127,36 @@ def cast_vote(round_id: int):
     nomination = publication.entry_of(award_round, form.entry.data)
     try:
         captcha.check(form.captcha_token.data, form.captcha_answer.data, voter.captcha_binding(award_round, token),
-                      current_app.secret_key)
+                      current_app.secret_key, public.spend_captcha)
         if nomination is None:
             raise AwardError("该成果不是本次评选的参评成果")
         public.cast_vote(award_round, nomination, token, client_address())
-    except captcha.CaptchaError as wrong:
+    except captcha.CaptchaError as wrong:  # spent or not, the page draws a new question
         return _vote_page(award_round, str(wrong), 400)
     except AwardError as refused:  # voted today already, closed (400) or the per-address limit (429)
         return _vote_page(award_round, refused.description, refused.code)
-    flash(f"投票成功！感谢您为《{nomination.title}》投票。每项成果每天可投一票。", "success")
+    title = blind.title_of(nomination, not public.shows_studios(award_round))
+    flash(f"投票成功！感谢您为《{title}》投票。每项成果每天可投一票。", "success")
     return redirect(url_for(".vote_gallery", round_id=award_round.id, _anchor=f"entry-{nomination.id}"))
+
+
+def _cast_ballot(award_round):
+    """A ballot: a code and the ticked entries; a refusal keeps both on the page."""
+    form = BallotForm()
+    form.offer(publication.gallery(award_round))
+    if not form.validate():
+        return _vote_page(award_round, next(iter(form.errors.values()))[0], 400, form)
+    chosen = [publication.entry_of(award_round, n) for n in form.entries.data]
+    try:
+        if any(n is None for n in chosen):
+            raise AwardError("该成果不是本次评选的参评成果")
+        ballots.cast_ballot(award_round, form.code.data, chosen, client_address())
+    except AwardError as refused:  # wrong, used or void code, too many choices (400), too many wrong codes (429)
+        return _vote_page(award_round, refused.description, refused.code, form)
+    hidden = not public.shows_studios(award_round)
+    titles = "、".join(f"《{blind.title_of(n, hidden)}》" for n in chosen)
+    flash(f"投票成功！您的投票码已使用，本次为 {len(chosen)} 项成果各投一票：{titles}。感谢参与！", "success")
+    return redirect(url_for(".vote_gallery", round_id=award_round.id))
 
 
 # ---------------------------------------------------------------- results and certificates

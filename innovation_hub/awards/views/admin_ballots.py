@@ -1,0 +1,118 @@
+"""The administrator's ballot codes (投票码) of a round (routes of admin.bp): batches issued, printed, downloaded,
+voided. The codes are derived again for each print or download (ballots.reveal_codes, audit-logged)."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import current_app, flash, render_template, send_file, url_for
+from flask_login import current_user
+
+from ...accounts.models import Role
+from ...ledger.template import Column, SheetSpec
+from ...security import roles_required
+from .. import ballots, certificates
+from ..forms import admin as forms
+from ..models import AwardRound, BallotBatch
+from ..services import AwardError
+from .admin import back, bp, invalid, own_or_404, refused, round_or_404
+
+
+def _ballots_page(award_round: AwardRound, form: forms.BallotBatchForm | None = None,
+                  failed: tuple[int, forms.ReasonForm] | None = None) -> str:
+    return render_template(
+        "awards/admin/ballots.html", award_round=award_round, batches=ballots.batches(award_round),
+        form=form or forms.BallotBatchForm(formdata=None), void_form=forms.ReasonForm(formdata=None), failed=failed,
+        ballot_mode=award_round.uses_ballots,
+        can_issue=award_round.state in ballots.ISSUING_STATES, batch_max=ballots.BATCH_MAX,
+        failures_per_hour=ballots.FAILURES_PER_ADDRESS_PER_HOUR,
+    )
+
+
+@bp.get("/<int:round_id>/ballots")
+@roles_required(Role.ADMIN)
+def ballots_page(round_id: int):
+    return _ballots_page(round_or_404(round_id))
+
+
+@bp.post("/<int:round_id>/ballots")
+@roles_required(Role.ADMIN)
+def ballot_issue(round_id: int):
+    award_round = round_or_404(round_id)
+    form = forms.BallotBatchForm()
+    if not form.validate_on_submit():
+        return invalid(form, _ballots_page, award_round, form)
+    try:
+        batch = ballots.issue_batch(current_user, award_round, form.size.data, form.label.data)
+    except AwardError as error:
+        return refused(error, _ballots_page, award_round, form)
+    flash(f"已生成批次“{batch.label}”的 {batch.size} 个投票码，请打印或下载后发放", "success")
+    return back(".ballots_page", award_round)
+
+
+@bp.post("/<int:round_id>/ballots/<int:batch_id>/void")
+@roles_required(Role.ADMIN)
+def ballot_void(round_id: int, batch_id: int):
+    award_round = round_or_404(round_id)
+    batch = own_or_404(BallotBatch, batch_id, award_round)
+    form = forms.ReasonForm()
+    if not form.validate_on_submit():
+        return invalid(form, _ballots_page, award_round, None, (batch.id, form))
+    try:
+        dropped = ballots.void_batch(current_user, batch, form.reason.data)
+    except AwardError as error:
+        return refused(error, _ballots_page, award_round, None, (batch.id, form))
+    dropped_text = f"，已投出的 {dropped} 票不再计入" if dropped else ""
+    flash(f"已作废批次“{batch.label}”：未使用的投票码不能再投票{dropped_text}", "success")
+    return back(".ballots_page", award_round)
+
+
+def _vote_url(award_round: AwardRound) -> str:
+    """The vote page on the host the administrator came to (the intranet address the voters use)."""
+    return url_for("awards.vote_gallery", round_id=award_round.id, _external=True)
+
+
+def _code_sheet(batch: BallotBatch, award_round: AwardRound) -> SheetSpec:
+    def column(header, export, width=14):
+        return Column(header, header, False, None, export, width)
+
+    url = _vote_url(award_round)
+    return SheetSpec("投票码", (
+        column("序号", lambda r: r.position, 8),
+        column("投票码", lambda r: r.code, 18),
+        column("批次", lambda r: batch.label, 24),
+        column("评选", lambda r: award_round.name, 36),
+        column("投票网址", lambda r: url, 40),
+        column("状态", lambda r: "作废" if batch.is_void else ("已使用" if r.used_at else "未使用"), 10),
+        column("使用时间", lambda r: r.used_at.strftime("%Y-%m-%d %H:%M") if r.used_at else "", 18),
+    ))
+
+
+@bp.get("/<int:round_id>/ballots/<int:batch_id>.xlsx")
+@roles_required(Role.ADMIN)
+def ballot_download(round_id: int, batch_id: int):
+    award_round = round_or_404(round_id)
+    batch = own_or_404(BallotBatch, batch_id, award_round)
+    # openpyxl only when a workbook is made (see awards/exports.py).
+    from ...ledger.workbook import add_sheet, new_workbook, write_rows
+
+    rows = ballots.reveal_codes(current_user, batch, "下载")
+    spec = _code_sheet(batch, award_round)
+    workbook = new_workbook()
+    write_rows(add_sheet(workbook, spec), spec, rows)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return send_file(buffer, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     as_attachment=True, download_name=f"{award_round.name}-投票码-{batch.label}.xlsx")
+
+
+@bp.get("/<int:round_id>/ballots/<int:batch_id>/print")
+@roles_required(Role.ADMIN)
+def ballot_print(round_id: int, batch_id: int):
+    award_round = round_or_404(round_id)
+    batch = own_or_404(BallotBatch, batch_id, award_round)
+    url = _vote_url(award_round)
+    return render_template("awards/admin/ballots_print.html", award_round=award_round, batch=batch,
+                           rows=ballots.reveal_codes(current_user, batch, "打印"), url=url,
+                           qr=certificates.qr_symbol(url, "vote-qr"), org_name=current_app.config["ORG_NAME"])
