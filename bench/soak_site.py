@@ -42,7 +42,7 @@ def setup(out: Path) -> None:
     from innovation_hub.accounts.models import Role
     from innovation_hub.accounts.services import create_user, user_by_username
     from innovation_hub.awards import assignment, eligibility, lifecycle
-    from innovation_hub.awards.models import Nomination
+    from innovation_hub.awards.models import Nomination, VoteStage
     from innovation_hub.awards.services import CriterionData, RoundData, add_criterion, create_round
     from innovation_hub.catalogue.models import Achievement, Patent, Studio
     from innovation_hub.demo.accounts import DEMO_ACCOUNTS
@@ -61,7 +61,8 @@ def setup(out: Path) -> None:
                           unit="压力测试评审组") for i in range(JUDGES)]
 
     award_round = create_round(admin, RoundData(name=ROUND_NAME, year=date.today().year, quota=5,
-                                                judges_per_entry=JUDGES, public_vote=True))
+                                                judges_per_entry=JUDGES, public_vote=True,
+                                                vote_stage=VoteStage.SCORING))  # voters and judges at once
     for name, max_points, guide in CRITERIA:
         add_criterion(admin, award_round, CriterionData(name, max_points, Decimal(1), guide))
     lifecycle.open_nominations(admin, award_round)
