@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from innovation_hub.accounts.models import User
-from innovation_hub.awards.models import Assignment, AwardRound, RoundState
+from innovation_hub.awards.models import Assignment, AwardRound, RoundState, VoteMode
 from innovation_hub.catalogue.models import Achievement, Studio
 from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
@@ -80,15 +80,16 @@ def _ids(app) -> dict:
 
 
 @contextmanager
-def public_vote_on(app, round_id: int):
-    """The demo has no round with a public vote: open one on the round in scoring for the visit."""
+def open_vote(app, round_id: int):
+    """The demo round in scoring votes by ballot codes: switch it to the open vote (with its captcha) for the visit."""
     with app.app_context(), write_transaction():
-        db.session.get(AwardRound, round_id).public_vote = True
+        award_round = db.session.get(AwardRound, round_id)
+        previous, award_round.vote_mode = award_round.vote_mode, VoteMode.OPEN
     try:
         yield
     finally:
         with app.app_context(), write_transaction():
-            db.session.get(AwardRound, round_id).public_vote = False
+            db.session.get(AwardRound, round_id).vote_mode = previous
 
 
 def test_main_pages_of_every_role_run_under_the_csp(live_server, browser):
@@ -108,7 +109,8 @@ def test_main_pages_of_every_role_run_under_the_csp(live_server, browser):
                 problems[:] = [p for p in problems if not p.endswith(f"({base}{path})")]  # its own 404 status
                 continue
             visit(page, base + path)
-        with public_vote_on(app, ids["scoring"]):
+        visit(page, base + f"/awards/{ids['scoring']}/vote")  # the ballot-code form
+        with open_vote(app, ids["scoring"]):
             visit(page, base + f"/awards/{ids['scoring']}/vote")
             expect(page.locator(".captcha-picture svg")).to_be_visible()  # the inline SVG captcha
             screenshot(page, "csp-vote", full_page=False)
