@@ -27,6 +27,7 @@ from innovation_hub.awards.models import (
     RoundState,
     Score,
     Vote,
+    VoteStage,
 )
 from innovation_hub.catalogue.models import AchievementCompleter, Patent, Studio
 from innovation_hub.database import write_transaction
@@ -69,7 +70,7 @@ def site(app) -> Site:
     lifecycle.finalise(finished.admin, finished.round)
     published = helpers.build(entries=4, judges=3, quota=2)
     helpers.to_publicity(published, distinct_points)
-    voting = helpers.build(entries=2, judges=1, public_vote=True)
+    voting = helpers.build(entries=2, judges=1, public_vote=True, vote_stage=VoteStage.SCORING)
     helpers.score_all(voting, distinct_points)
     for n in range(3):
         public.cast_vote(voting.round, voting.nominations[n % 2], f"browser-{n}", f"10.0.0.{n}")
