@@ -27,7 +27,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record as audit
-from ..database import write_transaction
+from ..database import lock, write_transaction
 from ..extensions import db
 from ..models import local_time, utcnow
 from .models import (
@@ -115,7 +115,7 @@ def issue_batch(actor, award_round: AwardRound, size: int, batch_label: str) -> 
 def _store_batch(actor, award_round: AwardRound, size: int, batch_label: str, seed: str,
                  hashes: list[str]) -> BallotBatch:
     with write_transaction() as session:
-        session.execute(select(AwardRound.id).where(AwardRound.id == award_round.id).with_for_update())
+        lock(award_round)
         _require_ballot_round(award_round)
         if award_round.state not in ISSUING_STATES:
             raise AwardError(f"{label(award_round)}已进入“{award_round.state.label}”阶段，投票已结束，不能再发放投票码")
@@ -142,8 +142,7 @@ def void_batch(actor, batch: BallotBatch, reason: str) -> int:
     if not reason:
         raise AwardError("请填写作废理由")
     with write_transaction() as session:
-        session.execute(select(BallotBatch.id).where(BallotBatch.id == batch.id).with_for_update())
-        session.refresh(batch)
+        lock(batch)
         award_round = batch.round
         if batch.is_void:
             raise AwardError(f"批次“{batch.label}”已于 {local_time(batch.voided_at):%Y-%m-%d %H:%M} 作废")
