@@ -47,6 +47,11 @@ def ensure_installed() -> Path:
     return bin_dir
 
 
+def _run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run a server command, from / (the postgres user may not enter the caller's folder)."""
+    return subprocess.run(_as_server_user(cmd), cwd="/", stdout=subprocess.DEVNULL, **kwargs)
+
+
 def _as_server_user(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", SERVER_USER, "--", *cmd] if os.geteuid() == 0 else cmd
 
@@ -73,15 +78,13 @@ def start(folder: Path, port: int | None = None) -> str:
     if os.geteuid() == 0:
         shutil.chown(folder, SERVER_USER)
     if not (data / "PG_VERSION").exists():
-        subprocess.run(_as_server_user([str(bin_dir / "initdb"), "-D", str(data), "-U", SERVER_USER,
-                                        "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"]),
-                       check=True, stdout=subprocess.DEVNULL)
+        _run([str(bin_dir / "initdb"), "-D", str(data), "-U", SERVER_USER, "--auth=trust", "--encoding=UTF8",
+              "--locale=C.UTF-8"], check=True)
     port = port or _free_port()
     options = (f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={folder} "
                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-    subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"),
-                                    "-o", options, "-w", "-t", "60", "start"]),
-                   check=True, stdout=subprocess.DEVNULL)
+    _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-o", options, "-w", "-t", "60",
+          "start"], check=True)
     port_file.write_text(str(port))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -97,8 +100,7 @@ def stop(folder: Path) -> None:
     data = folder.resolve() / "data"
     if bin_dir is None or not (data / "postmaster.pid").exists():
         return
-    subprocess.run(_as_server_user([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-                   check=False, stdout=subprocess.DEVNULL)
+    _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], check=False)
 
 
 def main() -> None:

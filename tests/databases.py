@@ -120,6 +120,9 @@ class PostgresDatabases:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
     def close(self) -> None:
+        for connection in list(self._connections):  # a session-wide site's (the browser tests'), before exit
+            if not connection.closed:
+                connection.close()
         if self._folder is not None:
             sys.path.insert(0, str(ROOT / "scripts"))
             import pg_server
