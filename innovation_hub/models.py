@@ -65,6 +65,13 @@ class TitleState(LabelledEnum):
     REVOKED = "revoked", "撤销"
 
 
+class StudioStatus(LabelledEnum):
+    """Whether a studio still holds its place in the catalogue: 摘牌 ends it (the records stay public)."""
+
+    ACTIVE = "active", "有效"
+    DELISTED = "delisted", "摘牌"
+
+
 class Category(LabelledEnum):
     """类别 of an achievement."""
 

@@ -12,7 +12,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from ..extensions import db
-from ..models import Category, District, Level, PatentKind, RecordStatus, TimestampMixin, TitleState
+from ..models import (
+    Category,
+    District,
+    Level,
+    PatentKind,
+    RecordStatus,
+    StudioStatus,
+    TimestampMixin,
+    TitleState,
+)
 from . import patent_numbers
 
 # A studio may change a record while it is a draft or has been returned to it.
@@ -133,6 +142,11 @@ class Studio(TimestampMixin, db.Model):
     # The highest valid title's level and year, kept by refresh_level(): the list filters on it.
     level: Mapped[Level | None] = mapped_column(enum_column(Level), index=True)
     named_year: Mapped[int | None]
+    # 有效 until the office 摘牌s the studio (studio lifecycle); lists and figures count 有效 studios by default.
+    status: Mapped[StudioStatus] = mapped_column(
+        enum_column(StudioStatus), default=StudioStatus.ACTIVE, server_default=StudioStatus.ACTIVE.value, index=True
+    )
+    delisted_on: Mapped[date | None]
 
     leader: Mapped[Person | None] = relationship(lazy="joined")
     titles: Mapped[list[StudioTitle]] = relationship(
@@ -167,11 +181,22 @@ class StudioTitle(db.Model):
     year: Mapped[int]
     doc_number: Mapped[str] = mapped_column(String(80), default="")
     state: Mapped[TitleState] = mapped_column(enum_column(TitleState), default=TitleState.VALID)
+    # A revoked title (撤销, or every title at a 摘牌) keeps when, by which document and why.
+    revoked_on: Mapped[date | None]
+    revoke_doc_number: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    revoke_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     studio: Mapped[Studio] = relationship(back_populates="titles")
 
     @property
     def is_revoked(self) -> bool:
         return self.state is TitleState.REVOKED
+
+    def revoke(self, on: date, doc_number: str, reason: str) -> None:
+        """Mark the title 撤销; the caller refreshes the studio's level (Studio.refresh_level)."""
+        self.state = TitleState.REVOKED
+        self.revoked_on = on
+        self.revoke_doc_number = doc_number.strip()
+        self.revoke_reason = reason.strip()
 
 
 class AchievementCompleter(db.Model):
