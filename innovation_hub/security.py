@@ -1,4 +1,4 @@
-"""Login loading with session versions and lifetimes, role gates, safe redirects, client addresses, headers."""
+"""Login loading with session versions and lifetimes, forced password changes, role gates, safe redirects, headers."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, flash, g, redirect, request, session
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_url, logout_user, user_logged_in
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -112,6 +112,21 @@ def _end_stale_session() -> None:
         session["_seen_at"] = moment
 
 
+# What a user with a temporary password may open before changing it: the page itself, logout, CSS and JS.
+PASSWORD_CHANGE_EXEMPT = frozenset({"static", "accounts.change_password", "accounts.logout"})
+
+
+def _require_password_change():
+    """After an administrator's reset every logged-in page leads to 修改密码 until the temporary password is changed."""
+    if "_user_id" not in session or request.endpoint in PASSWORD_CHANGE_EXEMPT:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        # Back to where the user was going afterwards; a form that was posted is not replayed.
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("accounts.change_password", next=target))
+    return None
+
+
 def _add_security_headers(response):
     """On every answer (pages, errors, downloads, cached pages); a view that set its own policy keeps it."""
     for name, value in SECURITY_HEADERS.items():
@@ -163,4 +178,5 @@ def init_app(app: Flask) -> None:
         # them came from the client and is ignored. Scheme and host come from the nearest proxy.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=1, x_host=1)
     app.before_request(_end_stale_session)
+    app.before_request(_require_password_change)
     app.after_request(_add_security_headers)

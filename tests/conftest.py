@@ -41,11 +41,13 @@ def app(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("INNOVATION_HUB_INSTANCE", str(tmp_path / "instance"))
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
 
-    @app.before_request
     def _fresh_login_per_request():
         # Requests reuse this fixture's app context (and so `g`); in production each request has
         # its own, so the user is loaded (and its session version checked) on every request.
+        # First of all hooks, so the app's own hooks (the forced password change) see this request's user.
         g.pop("_login_user", None)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_login_per_request)
 
     with app.app_context():
         upgrade_schema()

@@ -20,12 +20,24 @@ class PasswordForm(FlaskForm):
     confirm = PasswordField("再次输入新密码", validators=[EqualTo("new_password", "两次输入的新密码不一致")])
 
 
+UNIT_LABEL = "工作单位（评委填写）"
+UNIT_HELP = "评委不会分到依托单位与其工作单位相同的工作室的成果（回避）"
+STUDIO_LABEL = "所属工作室（工作室账号必填；评委可填本人所在工作室）"
+
+
 class UserForm(FlaskForm):
     username = StringField("用户名", validators=[DataRequired("请填写用户名"), Length(max=40)])
     display_name = StringField("姓名或单位", validators=[Optional(), Length(max=80)])
     role = SelectField("角色", choices=[SelectChoice(r.value, r.label) for r in Role])
-    studio_name = StringField("所属工作室（工作室账号必填）", validators=[Optional(), Length(max=120)])
+    unit = StringField(UNIT_LABEL, validators=[Optional(), Length(max=120, message="工作单位不超过 120 字")])
+    studio_name = StringField(STUDIO_LABEL, validators=[Optional(), Length(max=120)])
     password = PasswordField("初始密码", validators=[DataRequired("请填写初始密码")])
+
+
+class UserEditForm(FlaskForm):
+    display_name = StringField("姓名或单位", validators=[Optional(), Length(max=80, message="姓名或单位不超过 80 字")])
+    unit = StringField(UNIT_LABEL, validators=[Optional(), Length(max=120, message="工作单位不超过 120 字")])
+    studio_name = StringField(STUDIO_LABEL, validators=[Optional(), Length(max=120)])
 
 
 class ConfirmForm(FlaskForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..catalogue.models import enum_column
@@ -33,6 +33,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Bumped on logout, password change and disabling: every session cookie issued before is void.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Set by an administrator's reset (a temporary password): every page leads to 修改密码 until it is changed.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     last_login_at: Mapped[datetime | None]
 
     studio = relationship("Studio")

@@ -1,8 +1,10 @@
-"""Account services: create, authenticate (throttled in the database), passwords, disabling."""
+"""Account services: create, edit, authenticate (throttled in the database), passwords, resets, unlocking, disabling."""
 
 from __future__ import annotations
 
 import math
+import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -12,7 +14,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..audit.services import VISITOR, record
 from ..catalogue.services import studio_by_name
-from ..database import write_transaction
+from ..database import lock, write_transaction
+from ..errors import PermissionDenied
 from ..extensions import db
 from ..models import utcnow
 from .models import LoginThrottle, Role, User
@@ -90,9 +93,31 @@ def user_by_username(username: str) -> User | None:
     return db.session.execute(select(User).where(User.username == username.strip())).scalar_one_or_none()
 
 
+def _studio_for(role: Role, studio_name: str):
+    """The studio an account belongs to: required for a studio account, optional for a judge (本人所在工作室)."""
+    studio_name = studio_name.strip()
+    studio = studio_by_name(studio_name) if studio_name else None
+    if role is Role.STUDIO and studio is None:
+        raise AccountError(f"工作室账号须属于一个已有的工作室（“{studio_name}”不存在）" if studio_name
+                           else "工作室账号须指定所属工作室")
+    if role is Role.ADMIN and studio_name:
+        raise AccountError("管理员账号不属于任何工作室")
+    if studio_name and studio is None:
+        raise AccountError(f"工作室“{studio_name}”不存在")
+    return studio
+
+
+def _unit_for(role: Role, unit: str) -> str | None:
+    """A judge's 工作单位 (for 回避); other accounts have none."""
+    unit = unit.strip()
+    if unit and role is not Role.JUDGE:
+        raise AccountError("只有评委账号填写工作单位")
+    return unit or None
+
+
 def create_user(actor: User | None, username: str, password: str, role: Role, *, studio_name: str = "",
                 display_name: str = "", unit: str = "") -> User:
-    """A new account; a studio account belongs to exactly one studio."""
+    """A new account; a studio account belongs to exactly one studio, a judge may name its own studio and unit."""
     username = username.strip()
     if not username:
         raise AccountError("请填写用户名")
@@ -101,21 +126,50 @@ def create_user(actor: User | None, username: str, password: str, role: Role, *,
     with write_transaction() as session:
         if user_by_username(username) is not None:
             raise AccountError(f"用户名“{username}”已被使用")
-        studio = None
-        if role is Role.STUDIO:
-            studio = studio_by_name(studio_name) if studio_name else None
-            if studio is None:
-                raise AccountError(f"工作室账号须属于一个已有的工作室（“{studio_name}”不存在）" if studio_name
-                                   else "工作室账号须指定所属工作室")
-        elif studio_name:
-            raise AccountError("只有工作室账号才属于某个工作室")
+        studio = _studio_for(role, studio_name)
         user = User(username=username, display_name=display_name.strip(), role=role, studio=studio,
-                    unit=unit.strip() or None, password_hash=password_hash)
+                    unit=_unit_for(role, unit), password_hash=password_hash)
         session.add(user)
         session.flush()
         record(actor, "user.create", "user", user.id, username, f"角色：{role.label}"
-               + (f"，工作室：{studio.name}" if studio else ""))
+               + (f"，工作室：{studio.name}" if studio else "") + (f"，工作单位：{user.unit}" if user.unit else ""))
         return user
+
+
+def _require_admin(actor: User | None) -> None:
+    """The command line (actor None) or an administrator; the routes check too, the service again."""
+    if actor is not None and not actor.is_admin:
+        raise PermissionDenied("只有管理员可以管理账号")
+
+
+def update_user(actor: User, user: User, *, display_name: str, unit: str, studio_name: str) -> list[str]:
+    """Change an account's 姓名或单位, 工作单位 and studio; audited with before → after; the changes made.
+
+    A judge's new unit or studio counts at once for 回避: its open assignments to entries it must now
+    avoid are withdrawn (awards.assignment.drop_standing_conflicts), so it is never given them.
+    """
+    _require_admin(actor)
+    with write_transaction():
+        lock(user)
+        studio = _studio_for(user.role, studio_name)
+        new = {"姓名或单位": display_name.strip(), "工作单位": _unit_for(user.role, unit) or "",
+               "所属工作室": studio.name if studio else ""}
+        old = {"姓名或单位": user.display_name, "工作单位": user.unit or "",
+               "所属工作室": user.studio.name if user.studio else ""}
+        changes = [f"{k}：{old[k] or '（空）'} → {new[k] or '（空）'}" for k in new if old[k] != new[k]]
+        if not changes:
+            return []
+        user.display_name, user.unit, user.studio = new["姓名或单位"], new["工作单位"] or None, studio
+        withdrawn = 0
+        if user.role is Role.JUDGE and (old["工作单位"] != new["工作单位"] or old["所属工作室"] != new["所属工作室"]):
+            from ..awards.assignment import drop_standing_conflicts
+
+            withdrawn = drop_standing_conflicts(actor, user)
+        record(actor, "user.edit", "user", user.id, user.username, "；".join(changes)
+               + (f"；撤销须回避的评审分配 {withdrawn} 项" if withdrawn else ""))
+        if withdrawn:
+            changes.append(f"已撤销须回避的评审分配 {withdrawn} 项，请重新分配")
+        return changes
 
 
 # ------------------------------------------------------------------ login
@@ -223,14 +277,118 @@ def end_sessions(user: User) -> None:
 
 
 def change_password(user: User, old_password: str, new_password: str) -> None:
+    """The owner's own change; it also ends a forced change after a reset (must_change_password)."""
     if not check_password_hash(user.password_hash, old_password):
         raise AccountError("原密码不正确")
+    if new_password == old_password:
+        raise PasswordRuleError("新密码不能与原密码相同")
     check_password_rules(new_password, user.username)
     password_hash = _hash(new_password)  # outside the write transaction, like every hash
     with write_transaction():
         user.password_hash = password_hash
         user.session_version += 1
+        user.must_change_password = False
         record(user, "user.password", "user", user.id, user.username)
+
+
+# Readable at a glance and when read out over the phone: no 0/o, 1/l/i, 2/z, 5/s lookalikes.
+TEMPORARY_LETTERS = "abcdefghjkmnpqrtuvwxy"
+TEMPORARY_DIGITS = "346789"
+
+
+def temporary_password(username: str = "") -> str:
+    """A random one-time password like "kq7m-4hxt-p9wd": 12 characters of ~4.3 bits each, in groups of 4."""
+    alphabet = TEMPORARY_LETTERS + TEMPORARY_DIGITS
+    while True:
+        password = "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
+        try:
+            check_password_rules(password, username)
+        except PasswordRuleError:
+            continue  # no digit, no letter, or contains the name: draw again
+        return password
+
+
+def _clear_throttle(session, username: str) -> int:
+    """Delete the account's own counters (the account and every address × account pair); the number deleted.
+
+    The address counters stay: they belong to a machine, not to this account.
+    """
+    row = LoginThrottle
+    result = session.execute(delete(row).where(or_(
+        (row.scope == "account") & (row.key == username),
+        (row.scope == "pair") & row.key.endswith(" " + username, autoescape=True),
+    )).execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def reset_password(actor: User | None, user: User, new_password: str | None = None) -> str:
+    """Set a new password for someone who lost theirs; the password set (shown once, never stored in clear).
+
+    Without `new_password` a temporary one is drawn and must be changed at the next login. Every
+    session of the user ends and its login counters are cleared, so it can log in at once.
+    """
+    _require_admin(actor)
+    if actor is not None and actor.id == user.id:
+        raise AccountError("不能重置自己的密码，请用“修改密码”")
+    temporary = new_password is None
+    password = temporary_password(user.username) if temporary else new_password
+    check_password_rules(password, user.username)
+    password_hash = _hash(password)  # outside the write transaction, like every hash
+    with write_transaction() as session:
+        lock(user)
+        user.password_hash = password_hash
+        user.session_version += 1
+        user.must_change_password = temporary
+        cleared = _clear_throttle(session, user.username)
+        # The audit entry says what was done, never the password.
+        record(actor, "user.reset_password", "user", user.id, user.username,
+               ("临时密码，须在下次登录时修改" if temporary else "由命令行设定新密码")
+               + ("；已解除登录锁定" if cleared else ""))
+    return password
+
+
+@dataclass(frozen=True)
+class LockState:
+    locked: bool
+    failures: int  # in the current window, over all addresses
+
+
+def lock_states(users) -> dict[int, LockState]:
+    """Which of these accounts cannot log in now because of failed passwords (from some address or everywhere)."""
+    names = {u.username: u.id for u in users}
+    if not names:
+        return {}
+    moment = utcnow()
+    row = LoginThrottle
+    rows = db.session.execute(select(row).where(row.window_start > moment - THROTTLE_WINDOW, or_(
+        (row.scope == "account") & row.key.in_(names), row.scope == "pair"))).scalars()
+    failures, locked = {}, set()
+    for r in rows:
+        name = r.key if r.scope == "account" else r.key.partition(" ")[2]
+        if name not in names:
+            continue
+        if r.scope == "account":
+            failures[name] = max(failures.get(name, 0), r.failures)
+            if r.failures >= MAX_FAILURES_PER_ACCOUNT:
+                locked.add(name)
+        else:
+            failures.setdefault(name, 0)
+            if r.failures >= MAX_FAILURES_PER_PAIR:
+                locked.add(name)
+    return {names[n]: LockState(n in locked, failures.get(n, 0)) for n in names if failures.get(n)}
+
+
+def unlock(actor: User | None, user: User) -> int:
+    """Clear an account's failed-login counters, so it can log in at once; the number of failures cleared."""
+    _require_admin(actor)
+    with write_transaction() as session:
+        lock(user)
+        failures = session.execute(select(LoginThrottle.failures).where(
+            LoginThrottle.scope == "account", LoginThrottle.key == user.username)).scalar() or 0
+        if not _clear_throttle(session, user.username):
+            raise AccountError(f"账号 {user.username} 没有被锁定")
+        record(actor, "user.unlock", "user", user.id, user.username, f"清除登录失败 {failures} 次")
+        return failures
 
 
 def set_active(actor: User, user: User, active: bool) -> None:

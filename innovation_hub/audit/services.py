@@ -17,6 +17,8 @@ ACTIONS = {
     "user.enable": "启用账号",
     "user.password": "修改密码",
     "user.reset_password": "重置密码",
+    "user.unlock": "解锁账号",
+    "user.edit": "修改账号资料",
     "record.create": "新建草稿",
     "record.edit": "修改",
     "record.submit": "提交审核",

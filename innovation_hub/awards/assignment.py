@@ -20,7 +20,7 @@ S = RoundState
 ASSIGNING = (S.QUALIFYING, S.SCORING)  # assignments are made before scoring and repaired during it
 
 __all__ = ["is_conflicted", "add_judge", "remove_judge", "auto_assign", "assign", "unassign", "declare_conflict",
-           "set_conflict", "conflict_of", "AssignReport"]
+           "set_conflict", "conflict_of", "drop_standing_conflicts", "AssignReport"]
 
 
 def _judge_number(award_round: AwardRound, user_id: int) -> int | None:
@@ -189,6 +189,33 @@ def unassign(actor, assignment: Assignment) -> None:
         session.delete(assignment)
         audit(actor, "award.unassign", "nomination", assignment.nomination_id, assignment.nomination.title,
               who + (f"，删除草稿评分 {drafts} 项" if drafts else ""))
+
+
+def drop_standing_conflicts(actor, user) -> int:
+    """Withdraw a judge's open assignments it must now avoid (its 工作单位 or studio changed); how many.
+
+    Only assignments not yet submitted, in rounds still being assigned; a submitted one stays for the
+    administrator to reopen (the judge's list and scoring already refuse it). Runs inside the caller's
+    account change, so the new unit and the withdrawn assignments are one transaction.
+    """
+    require_admin(actor)
+    with write_transaction() as session:
+        rows = list(session.scalars(select(Assignment).join(Assignment.round).where(
+            Assignment.judge_id == user.id, Assignment.conflict.is_(False), AwardRound.state.in_(ASSIGNING))
+            .order_by(Assignment.round_id, Assignment.id)))
+        dropped = 0
+        for award_round in sorted({a.round for a in rows}, key=lambda r: r.id):
+            lock(award_round)
+        for a in rows:
+            why = standing_conflict(user, a.nomination.studio)
+            if why is None or a.is_submitted or a.round.state not in ASSIGNING:  # state re-read under the lock
+                continue
+            session.delete(a)
+            dropped += 1
+            drafts = f"，删除草稿评分 {len(a.scores)} 项" if a.scores else ""
+            audit(actor, "award.unassign", "nomination", a.nomination_id, a.nomination.title,
+                  f"{_judge_label(a.round, user.id)}须回避（{why}）{drafts}")
+        return dropped
 
 
 # ---------------------------------------------------------------- conflicts
