@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(export_command)
     app.cli.add_command(reindex_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(reset_password_command)
     app.cli.add_command(award_export_command)
     app.cli.add_command(check_command)
 
@@ -122,6 +123,34 @@ def create_user_command(name: str, role: str, studio_name: str, password: str) -
     except AccountError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"已创建{user.role.label}账号 {user.username}。")
+
+
+@click.command("reset-password")
+@click.argument("name")
+@click.option("--temporary", is_flag=True, help="生成一次性临时密码并显示，使用人下次登录时须修改")
+@click.option("--password", default=None, help="新密码；不给出时会提示输入两次")
+def reset_password_command(name: str, temporary: bool, password: str | None) -> None:
+    """Set a new password for an account, end its sessions and unlock it (asks for the password twice)."""
+    from .accounts.services import AccountError, reset_password, user_by_username
+
+    user = user_by_username(name)
+    if user is None:
+        raise click.ClickException(f"没有用户名为“{name}”的账号")
+    if temporary and password is not None:
+        raise click.UsageError("--temporary 与 --password 只能选一个")
+    if not temporary and password is None:
+        password = click.prompt("新密码", hide_input=True, confirmation_prompt="再次输入新密码")
+    try:
+        password = reset_password(None, user, None if temporary else password)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    if temporary:
+        click.echo(f"已重置账号 {user.username} 的密码。临时密码（只显示这一次）：{password}")
+        click.echo("使用人用它登录后须立即设置新密码。")
+    else:
+        click.echo(f"已重置账号 {user.username} 的密码；原有登录已失效，登录锁定已解除。")
+    if not user.active:
+        click.echo("注意：该账号已停用，须在“账号管理”中启用后才能登录。")
 
 
 @click.command("award-export")

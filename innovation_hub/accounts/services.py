@@ -296,6 +296,12 @@ TEMPORARY_LETTERS = "abcdefghjkmnpqrtuvwxy"
 TEMPORARY_DIGITS = "346789"
 
 
+def set_unit(actor: User, user: User, unit: str) -> list[str]:
+    """Only the 工作单位 of an account (the judge form of an award round sets it)."""
+    return update_user(actor, user, display_name=user.display_name, unit=unit,
+                       studio_name=user.studio.name if user.studio else "")
+
+
 def temporary_password(username: str = "") -> str:
     """A random one-time password like "kq7m-4hxt-p9wd": 12 characters of ~4.3 bits each, in groups of 4."""
     alphabet = TEMPORARY_LETTERS + TEMPORARY_DIGITS

@@ -35,10 +35,18 @@ def _judge_label(award_round: AwardRound, user_id: int) -> str:
 # ---------------------------------------------------------------- judges
 
 
-def add_judge(actor, award_round: AwardRound, user) -> RoundJudge:
-    """Add a judge account; its 评委编号 is the next never-used number of the round."""
+def add_judge(actor, award_round: AwardRound, user, *, unit: str | None = None) -> RoundJudge:
+    """Add a judge account; its 评委编号 is the next never-used number of the round.
+
+    `unit`, if given, is the judge's 工作单位 set on the same form: saved on the account (audited, and
+    counted for 回避 in every round) in the same transaction.
+    """
     require_admin(actor)
     with write_transaction() as session:
+        if unit is not None and unit.strip() and unit.strip() != (user.unit or "") and user.role is Role.JUDGE:
+            from ..accounts.services import set_unit
+
+            set_unit(actor, user, unit)  # first: the account's lock comes before the rounds' locks everywhere
         lock(award_round)
         require_state(award_round, (S.DRAFT, S.NOMINATING, S.QUALIFYING, S.SCORING), "添加评委")
         if user.role is not Role.JUDGE or not user.active:

@@ -224,6 +224,9 @@ def _entry_choices(entries) -> list[SelectChoice]:
 
 class JudgeForm(ChineseForm):
     user = ChoiceField("评委账号", validators=[DataRequired("请选择评委账号")])
+    unit = StringField("工作单位", validators=[Optional(), Length(max=120, message="工作单位不超过 120 字")],
+                       description="用于回避：评委不会分到依托单位与其工作单位相同的工作室的成果。"
+                                   "留空则沿用账号中的工作单位；填写则同时更新该评委账号的工作单位。")
 
     def __init__(self, *args, accounts=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ...accounts.models import Role, User
+from ...accounts.services import AccountError
 from ...extensions import db
 from ...models import RecordStatus
 from ...security import roles_required
@@ -112,7 +113,10 @@ def judge_add(round_id: int):
         return invalid(form, _judges_page, award_round, form)
     user = db.session.get(User, int(form.user.data))
     try:
-        judge = assignment.add_judge(current_user, award_round, user)
+        judge = assignment.add_judge(current_user, award_round, user, unit=form.unit.data or "")
+    except AccountError as error:  # the unit typed on the form
+        form.unit.errors.append(str(error))
+        return _judges_page(award_round, form), 400
     except AwardError as error:
         return refused(error, _judges_page, award_round, form)
     flash(f"已添加评委 {judge.number} 号：{user.name}", "success")
