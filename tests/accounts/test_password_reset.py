@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from innovation_hub.accounts import services
-from innovation_hub.accounts.models import LoginThrottle, User
+from innovation_hub.accounts.models import User
 from innovation_hub.accounts.services import MAX_FAILURES_PER_PAIR, check_password_rules, temporary_password
 from innovation_hub.audit.models import AuditEntry
 from innovation_hub.errors import PermissionDenied
