@@ -112,14 +112,15 @@ def reindex_command(if_missing: bool) -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(["admin", "judge", "studio"]), required=True, help="账号角色")
 @click.option("--studio", "studio_name", default="", help="工作室账号所属的工作室名称")
+@click.option("--unit", default="", help="评委的工作单位（用于回避）")
 @click.password_option("--password", prompt="密码", confirmation_prompt="再次输入密码", help="不给出时会提示输入两次")
-def create_user_command(name: str, role: str, studio_name: str, password: str) -> None:
+def create_user_command(name: str, role: str, studio_name: str, unit: str, password: str) -> None:
     """Create an account (asks for the password twice)."""
     from .accounts.models import Role
     from .accounts.services import AccountError, create_user
 
     try:
-        user = create_user(None, name, password, Role(role), studio_name=studio_name)
+        user = create_user(None, name, password, Role(role), studio_name=studio_name, unit=unit)
     except AccountError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"已创建{user.role.label}账号 {user.username}。")

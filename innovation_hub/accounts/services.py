@@ -367,7 +367,7 @@ def lock_states(users) -> dict[int, LockState]:
     moment = utcnow()
     row = LoginThrottle
     rows = db.session.execute(select(row).where(row.window_start > moment - THROTTLE_WINDOW, or_(
-        (row.scope == "account") & row.key.in_(names), row.scope == "pair"))).scalars()
+        (row.scope == "account") & row.key.in_(list(names)), row.scope == "pair"))).scalars()
     failures, locked = {}, set()
     for r in rows:
         name = r.key if r.scope == "account" else r.key.partition(" ")[2]

@@ -130,3 +130,10 @@ def test_a_refused_judge_add_does_not_change_the_unit(app):
         assignment.add_judge(admin, award_round, judge, unit="新单位")
     db.session.expire_all()
     assert db.session.get(User, judge.id).unit == "旧单位" and not audit("user.edit")
+
+
+def test_create_user_on_the_command_line_takes_a_judges_unit(app, runner):
+    result = runner.invoke(args=["create-user", "li", "--role", "judge", "--unit", "示例机械厂",
+                                 "--password", "judge-pass-2024"])
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User.unit).where(User.username == "li")) == "示例机械厂"
