@@ -22,7 +22,7 @@ class PasswordForm(FlaskForm):
 
 UNIT_LABEL = "工作单位（评委填写）"
 UNIT_HELP = "评委不会分到依托单位与其工作单位相同的工作室的成果（回避）"
-STUDIO_LABEL = "所属工作室（工作室账号必填；评委可填本人所在工作室）"
+STUDIO_LABEL = "所属工作室（工作室账号必填）"
 
 
 class UserForm(FlaskForm):

@@ -94,16 +94,20 @@ def user_by_username(username: str) -> User | None:
 
 
 def _studio_for(role: Role, studio_name: str):
-    """The studio an account belongs to: required for a studio account, optional for a judge (本人所在工作室)."""
+    """The studio a studio account belongs to (required); other accounts are given none here.
+
+    Many permission checks read `studio_id` alone, so the site never links a judge or an administrator
+    to a studio (a judge's own studio, for 回避, can only come from outside the site, as before).
+    """
     studio_name = studio_name.strip()
+    if role is not Role.STUDIO:
+        if studio_name:
+            raise AccountError("只有工作室账号才属于某个工作室")
+        return None
     studio = studio_by_name(studio_name) if studio_name else None
-    if role is Role.STUDIO and studio is None:
+    if studio is None:
         raise AccountError(f"工作室账号须属于一个已有的工作室（“{studio_name}”不存在）" if studio_name
                            else "工作室账号须指定所属工作室")
-    if role is Role.ADMIN and studio_name:
-        raise AccountError("管理员账号不属于任何工作室")
-    if studio_name and studio is None:
-        raise AccountError(f"工作室“{studio_name}”不存在")
     return studio
 
 
@@ -117,7 +121,7 @@ def _unit_for(role: Role, unit: str) -> str | None:
 
 def create_user(actor: User | None, username: str, password: str, role: Role, *, studio_name: str = "",
                 display_name: str = "", unit: str = "") -> User:
-    """A new account; a studio account belongs to exactly one studio, a judge may name its own studio and unit."""
+    """A new account; a studio account belongs to exactly one studio, a judge has a 工作单位."""
     username = username.strip()
     if not username:
         raise AccountError("请填写用户名")
@@ -142,16 +146,19 @@ def _require_admin(actor: User | None) -> None:
         raise PermissionDenied("只有管理员可以管理账号")
 
 
-def update_user(actor: User, user: User, *, display_name: str, unit: str, studio_name: str) -> list[str]:
-    """Change an account's 姓名或单位, 工作单位 and studio; audited with before → after; the changes made.
+def update_user(actor: User, user: User, *, display_name: str, unit: str, studio_name: str = "") -> list[str]:
+    """Change an account's 姓名或单位, a judge's 工作单位, a studio account's studio; audited before → after.
 
-    A judge's new unit or studio counts at once for 回避: its open assignments to entries it must now
-    avoid are withdrawn (awards.assignment.drop_standing_conflicts), so it is never given them.
+    Returns the changes made. `studio_name` counts for studio accounts only (a judge's own studio stays).
+
+    A judge's new unit counts at once for 回避: its open assignments to entries it must now avoid are
+    withdrawn (awards.assignment.drop_standing_conflicts), so it is never given them.
     """
     _require_admin(actor)
     with write_transaction():
         lock(user)
-        studio = _studio_for(user.role, studio_name)
+        studio = _studio_for(user.role, studio_name) if user.role is Role.STUDIO or studio_name.strip() \
+            else user.studio
         new = {"姓名或单位": display_name.strip(), "工作单位": _unit_for(user.role, unit) or "",
                "所属工作室": studio.name if studio else ""}
         old = {"姓名或单位": user.display_name, "工作单位": user.unit or "",
@@ -161,7 +168,7 @@ def update_user(actor: User, user: User, *, display_name: str, unit: str, studio
             return []
         user.display_name, user.unit, user.studio = new["姓名或单位"], new["工作单位"] or None, studio
         withdrawn = 0
-        if user.role is Role.JUDGE and (old["工作单位"] != new["工作单位"] or old["所属工作室"] != new["所属工作室"]):
+        if user.role is Role.JUDGE and old["工作单位"] != new["工作单位"]:
             from ..awards.assignment import drop_standing_conflicts
 
             withdrawn = drop_standing_conflicts(actor, user)
@@ -298,8 +305,7 @@ TEMPORARY_DIGITS = "346789"
 
 def set_unit(actor: User, user: User, unit: str) -> list[str]:
     """Only the 工作单位 of an account (the judge form of an award round sets it)."""
-    return update_user(actor, user, display_name=user.display_name, unit=unit,
-                       studio_name=user.studio.name if user.studio else "")
+    return update_user(actor, user, display_name=user.display_name, unit=unit)
 
 
 def temporary_password(username: str = "") -> str:

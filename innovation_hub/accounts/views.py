@@ -131,7 +131,13 @@ def user_update(user_id: int):
             changes = services.update_user(current_user, user, display_name=form.display_name.data or "",
                                            unit=form.unit.data or "", studio_name=form.studio_name.data or "")
         except services.AccountError as error:
-            (form.unit if "工作单位" in str(error) else form.studio_name).errors.append(str(error))
+            # Beside the field it is about when the page shows that field, else above the form.
+            if "工作单位" in str(error) and user.is_judge:
+                form.unit.errors.append(str(error))
+            elif "工作室" in str(error) and user.is_studio:
+                form.studio_name.errors.append(str(error))
+            else:
+                flash(str(error), "danger")
         else:
             flash(f"已保存账号 {user.username}：" + "；".join(changes) if changes else "没有改动", "success")
             return redirect(url_for("accounts.user_list"))

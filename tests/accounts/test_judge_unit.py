@@ -54,27 +54,36 @@ def test_only_judges_have_a_unit(admin_client):
 
 
 def test_editing_an_account_is_audited_before_and_after(admin_client):
-    studio = gen_studio("甲工作室")
-    judge = gen_judge("li", unit="旧单位")
+    own = gen_studio("乙工作室")
+    judge = gen_judge("li", unit="旧单位", studio=own)
     page = admin_client.get(f"/admin/users/{judge.id}")
-    assert page.status_code == 200 and 'value="旧单位"' in text(page)
-    response = admin_client.post(f"/admin/users/{judge.id}", data={
-        "display_name": "李工", "unit": "新单位", "studio_name": "甲工作室"})
+    assert page.status_code == 200 and 'value="旧单位"' in text(page) and "本人所在工作室：乙工作室" in text(page)
+    response = admin_client.post(f"/admin/users/{judge.id}", data={"display_name": "李工", "unit": "新单位"})
     assert response.status_code == 302
     db.session.expire_all()
     judge = db.session.get(User, judge.id)
-    assert (judge.display_name, judge.unit, judge.studio_id) == ("李工", "新单位", studio.id)
+    assert (judge.display_name, judge.unit, judge.studio_id) == ("李工", "新单位", own.id)  # its own studio stays
     entry = audit("user.edit")[-1]
     assert entry.actor_name == "admin1" and entry.target_label == "li"
-    assert "工作单位：旧单位 → 新单位" in entry.detail and "所属工作室：（空） → 甲工作室" in entry.detail
-    assert "姓名或单位：（空） → 李工" in entry.detail
+    assert entry.detail == "姓名或单位：（空） → 李工；工作单位：旧单位 → 新单位"
+
+
+def test_a_studio_account_moves_to_another_studio(admin_client):
+    account = gen_user("jia", "studio", studio=gen_studio("甲工作室"))
+    other = gen_studio("乙工作室")
+    response = admin_client.post(f"/admin/users/{account.id}", data={"display_name": "", "unit": "",
+                                                                       "studio_name": "乙工作室"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, account.id).studio_id == other.id
+    assert audit("user.edit")[-1].detail == "所属工作室：甲工作室 → 乙工作室"
 
 
 def test_a_bad_edit_is_refused_with_a_message_and_changes_nothing(admin_client):
     judge = gen_judge("li", unit="旧单位")
     response = admin_client.post(f"/admin/users/{judge.id}", data={
-        "display_name": "李工", "unit": "新单位", "studio_name": "不存在的工作室"})
-    assert response.status_code == 400 and "工作室“不存在的工作室”不存在" in text(response)
+        "display_name": "李工", "unit": "新单位", "studio_name": "甲工作室"})
+    assert response.status_code == 400 and "只有工作室账号才属于某个工作室" in text(response)
     db.session.expire_all()
     assert db.session.get(User, judge.id).unit == "旧单位"
     assert not audit("user.edit")
@@ -82,6 +91,9 @@ def test_a_bad_edit_is_refused_with_a_message_and_changes_nothing(admin_client):
     response = admin_client.post(f"/admin/users/{studio_account.id}", data={"display_name": "", "unit": "",
                                                                            "studio_name": ""})
     assert response.status_code == 400 and "工作室账号须指定所属工作室" in text(response)
+    response = admin_client.post(f"/admin/users/{studio_account.id}", data={"display_name": "", "unit": "",
+                                                                           "studio_name": "不存在的工作室"})
+    assert response.status_code == 400 and "“不存在的工作室”不存在" in text(response)
 
 
 def test_a_judge_whose_unit_becomes_a_studios_host_unit_is_never_assigned_its_entries(app):
