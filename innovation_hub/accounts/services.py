@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
 from dataclasses import dataclass
@@ -62,6 +63,10 @@ class PasswordRuleError(AccountError):
 
 class LoginRefused(AccountError):
     pass
+
+
+class StaleResetError(AccountError):
+    """A reset asked from a page opened before the password last changed."""
 
 
 def _hash(password: str) -> str:
@@ -333,11 +338,20 @@ def _clear_throttle(session, username: str) -> int:
     return result.rowcount
 
 
-def reset_password(actor: User | None, user: User, new_password: str | None = None) -> str:
+def password_stamp(user: User) -> str:
+    """A short token that changes whenever the password does; the reset form carries it (see reset_password)."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def reset_password(actor: User | None, user: User, new_password: str | None = None, *,
+                   stamp: str | None = None) -> str:
     """Set a new password for someone who lost theirs; the password set (shown once, never stored in clear).
 
     Without `new_password` a temporary one is drawn and must be changed at the next login. Every
-    session of the user ends and its login counters are cleared, so it can log in at once.
+    session of the user ends and its login counters are cleared, so it can log in at once. With
+    `stamp` (the form's password_stamp), a reset whose form was opened before the password last
+    changed is refused: reloading the result page, or a second administrator at the same moment,
+    does not silently draw another password.
     """
     _require_admin(actor)
     if actor is not None and actor.id == user.id:
@@ -348,6 +362,9 @@ def reset_password(actor: User | None, user: User, new_password: str | None = No
     password_hash = _hash(password)  # outside the write transaction, like every hash
     with write_transaction() as session:
         lock(user)
+        if stamp is not None and stamp != password_stamp(user):
+            raise StaleResetError("该账号的密码在此页面打开后已被重置或修改（刷新临时密码页面也会如此）。"
+                                  "临时密码只显示一次；如需新的临时密码，请再点一次“重置密码”。")
         user.password_hash = password_hash
         user.session_version += 1
         user.must_change_password = temporary

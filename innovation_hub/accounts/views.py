@@ -112,7 +112,8 @@ def _edit_page(user: User, form: UserEditForm | None = None):
         form = UserEditForm(formdata=None, display_name=user.display_name, unit=user.unit or "",
                             studio_name=user.studio.name if user.studio else "")
     return render_template("accounts/user_edit.html", user=user, form=form, confirm=ConfirmForm(),
-                           lock=services.lock_states([user]).get(user.id), unit_help=UNIT_HELP)
+                           lock=services.lock_states([user]).get(user.id), unit_help=UNIT_HELP,
+                           stamp=services.password_stamp(user))
 
 
 @bp.get("/admin/users/<int:user_id>")
@@ -152,7 +153,7 @@ def user_reset_password(user_id: int):
     if not ConfirmForm().validate_on_submit():
         return _edit_page(user), 400
     try:
-        password = services.reset_password(current_user, user)
+        password = services.reset_password(current_user, user, stamp=request.form.get("stamp", ""))
     except services.AccountError as error:
         flash(str(error), "danger")
         return redirect(url_for("accounts.user_edit", user_id=user.id))

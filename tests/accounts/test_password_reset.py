@@ -24,7 +24,9 @@ def text(response) -> str:
 
 
 def reset(admin_client, user) -> str:
-    response = admin_client.post(f"/admin/users/{user.id}/reset-password")
+    page = text(admin_client.get(f"/admin/users/{user.id}"))
+    stamp = re.search(r'name="stamp" value="([0-9a-f]+)"', page).group(1)
+    response = admin_client.post(f"/admin/users/{user.id}/reset-password", data={"stamp": stamp})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     return re.search(r'id="temporary-password">([^<]+)<', text(response)).group(1)
@@ -72,6 +74,19 @@ def test_the_reset_password_is_shown_once_and_kept_nowhere(app, admin_client):
     assert entry.actor_name == "admin1" and "临时密码" in entry.detail
     assert user.must_change_password
     assert "待修改临时密码" in text(admin_client.get("/admin/users"))
+
+
+def test_resubmitting_the_reset_form_draws_no_new_password(app, admin_client):
+    user = gen_user("zhang", "judge")
+    stamp = services.password_stamp(user)
+    first = admin_client.post(f"/admin/users/{user.id}/reset-password", data={"stamp": stamp})
+    password = re.search(r'id="temporary-password">([^<]+)<', text(first)).group(1)
+    again = admin_client.post(f"/admin/users/{user.id}/reset-password", data={"stamp": stamp},
+                              follow_redirects=True)  # a reload of the result page posts the same form
+    assert "临时密码只显示一次" in text(again) and password not in text(again)
+    assert 'id="temporary-password"' not in text(again)
+    assert login(app.test_client(), "zhang", password).status_code == 302  # the first one still works
+    assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "user.reset_password")).all()) == 1
 
 
 def test_after_a_reset_the_old_password_and_the_old_sessions_stop_working(app, admin_client):
@@ -139,7 +154,8 @@ def test_only_an_administrator_resets_and_not_their_own_password(app, admin_clie
         services.reset_password(judge, admin)
     with pytest.raises(PermissionDenied):
         services.unlock(judge, admin)
-    response = admin_client.post(f"/admin/users/{admin.id}/reset-password", follow_redirects=True)
+    response = admin_client.post(f"/admin/users/{admin.id}/reset-password",
+                                 data={"stamp": services.password_stamp(admin)}, follow_redirects=True)
     assert "不能重置自己的密码" in text(response)
     assert login(app.test_client(), "admin1").status_code == 302
 
