@@ -54,7 +54,11 @@ THROTTLE_KEEP = timedelta(days=1)
 
 
 class AccountError(ValueError):
-    """A request about accounts that cannot be carried out; the message is for the user."""
+    """A request about accounts that cannot be carried out; the message is for the user, `field` the form field."""
+
+    def __init__(self, message: str, field: str = ""):
+        super().__init__(message)
+        self.field = field
 
 
 class PasswordRuleError(AccountError):
@@ -107,12 +111,12 @@ def _studio_for(role: Role, studio_name: str):
     studio_name = studio_name.strip()
     if role is not Role.STUDIO:
         if studio_name:
-            raise AccountError("只有工作室账号才属于某个工作室")
+            raise AccountError("只有工作室账号才属于某个工作室", "studio_name")
         return None
     studio = studio_by_name(studio_name) if studio_name else None
     if studio is None:
         raise AccountError(f"工作室账号须属于一个已有的工作室（“{studio_name}”不存在）" if studio_name
-                           else "工作室账号须指定所属工作室")
+                           else "工作室账号须指定所属工作室", "studio_name")
     return studio
 
 
@@ -120,7 +124,7 @@ def _unit_for(role: Role, unit: str) -> str | None:
     """A judge's 工作单位 (for 回避); other accounts have none."""
     unit = unit.strip()
     if unit and role is not Role.JUDGE:
-        raise AccountError("只有评委账号填写工作单位")
+        raise AccountError("只有评委账号填写工作单位", "unit")
     return unit or None
 
 
@@ -291,7 +295,7 @@ def end_sessions(user: User) -> None:
 def change_password(user: User, old_password: str, new_password: str) -> None:
     """The owner's own change; it also ends a forced change after a reset (must_change_password)."""
     if not check_password_hash(user.password_hash, old_password):
-        raise AccountError("原密码不正确")
+        raise AccountError("原密码不正确", "old_password")
     if new_password == old_password:
         raise PasswordRuleError("新密码不能与原密码相同")
     check_password_rules(new_password, user.username)

@@ -62,8 +62,7 @@ def change_password():
         try:
             services.change_password(current_user, form.old_password.data, form.new_password.data)
         except services.AccountError as error:
-            field = form.old_password if str(error) == "原密码不正确" else form.new_password
-            field.errors.append(str(error))
+            (form.old_password if error.field == "old_password" else form.new_password).errors.append(str(error))
             status = 400
         else:
             login_user(current_user)  # the session version changed: keep this session, end the others
@@ -100,7 +99,7 @@ def user_create():
         except services.PasswordRuleError as error:
             form.password.errors.append(str(error))
         except services.AccountError as error:
-            form.username.errors.append(str(error))
+            form[error.field or "username"].errors.append(str(error))
         else:
             flash(f"已创建账号 {user.username}", "success")
             return redirect(url_for("accounts.user_list"))
@@ -133,10 +132,9 @@ def user_update(user_id: int):
                                            unit=form.unit.data or "", studio_name=form.studio_name.data or "")
         except services.AccountError as error:
             # Beside the field it is about when the page shows that field, else above the form.
-            if "工作单位" in str(error) and user.is_judge:
-                form.unit.errors.append(str(error))
-            elif "工作室" in str(error) and user.is_studio:
-                form.studio_name.errors.append(str(error))
+            shown = {"unit": user.is_judge, "studio_name": user.is_studio}
+            if shown.get(error.field):
+                form[error.field].errors.append(str(error))
             else:
                 flash(str(error), "danger")
         else:
