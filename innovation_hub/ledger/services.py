@@ -250,14 +250,25 @@ class _Tracker:
 def _claim_slot(except_job: LedgerImport | None = None) -> None:
     """Inside a write transaction: fail stale jobs, then raise LedgerBusy if another job still runs."""
     lock_key("ledger-import")  # PostgreSQL: claims wait for each other; SQLite's BEGIN IMMEDIATE already does
-    running = db.session.execute(select(LedgerImport).where(
-        LedgerImport.status.in_([ImportState.VALIDATING, ImportState.IMPORTING])).with_for_update()).scalars()
-    for job in running:
+    # No FOR UPDATE: a running import holds its row's lock for its whole transaction; reading it is enough.
+    for job in _running():
         if except_job is not None and job.id == except_job.id:
             continue
         if is_stale(job):
             _mark_failed(job, "处理台账的进程已中断（服务器重启或进程被终止），这次导入的数据一条也没有写入")
         else:
+            raise LedgerBusy(job)
+
+
+def _running() -> list[LedgerImport]:
+    return list(db.session.execute(select(LedgerImport).where(
+        LedgerImport.status.in_([ImportState.VALIDATING, ImportState.IMPORTING]))).scalars())
+
+
+def _refuse_if_busy(except_job: LedgerImport | None = None) -> None:
+    """Before asking for the write lock: on SQLite a running job holds it, and waiting would end in a timeout."""
+    for job in _running():
+        if (except_job is None or job.id != except_job.id) and not is_stale(job):
             raise LedgerBusy(job)
 
 
@@ -278,7 +289,10 @@ def _error_dict(error: LedgerError) -> dict:
 
 
 def upload_ledger(actor, filename: str, stream, *, start: bool = True) -> LedgerImport:
-    """Keep an uploaded workbook under a generated name and start its dry run; raise LedgerUploadRefused or LedgerBusy."""
+    """Keep an uploaded workbook under a generated name and start its dry run.
+
+    Raise LedgerUploadRefused (not an xlsx, empty, too big) or LedgerBusy (another job runs).
+    """
     from ..submissions.uploads import display_name
 
     limit = current_app.config["LEDGER_MAX_FILE_BYTES"]
@@ -289,6 +303,7 @@ def upload_ledger(actor, filename: str, stream, *, start: bool = True) -> Ledger
         raise LedgerUploadRefused(f"文件超过 {limit // (1024 * 1024)} MB（LEDGER_MAX_FILE_BYTES），请拆分后分批导入")
     if not data.startswith(_ZIP_MAGIC):
         raise LedgerUploadRefused("不是 Excel 工作簿（.xlsx）：请用 Excel 或 WPS 另存为 .xlsx 后上传（按文件内容判断）")
+    _refuse_if_busy()
     stored_name = _store(data)
     try:
         with write_transaction():
@@ -311,6 +326,9 @@ def upload_ledger(actor, filename: str, stream, *, start: bool = True) -> Ledger
 
 def confirm_import(actor, job: LedgerImport, delete_missing: bool, *, start: bool = True) -> LedgerImport:
     """Start importing a validated job; raise LedgerJobError or LedgerBusy."""
+    if job.status is not ImportState.VALIDATED:
+        raise LedgerJobError(f"这份台账当前{job.status.label}，不能导入；请重新上传")
+    _refuse_if_busy(except_job=job)
     with write_transaction():
         lock(job)
         if job.status is not ImportState.VALIDATED:
@@ -321,10 +339,10 @@ def confirm_import(actor, job: LedgerImport, delete_missing: bool, *, start: boo
         job.status, job.delete_missing, job.confirmed_by_id = ImportState.IMPORTING, bool(delete_missing), actor.id
         job.started_at = job.heartbeat_at = now
         job.finished_at, job.progress_done, job.progress_total = None, 0, 2 * rows  # validated, then written
-        missing = job.counts["dry_run"]["missing"]
+        m = job.counts["dry_run"]["missing"]
+        deleting = f"工作室 {m['studios']} 个，成果 {m['achievements']} 项，专利 {m['patents']} 件"
         audit.record(actor, "ledger.confirm", "ledger_import", job.id, job.label,
-                     "同时删除文件中没有的记录：" + (f"工作室 {missing['studios']} 个，成果 {missing['achievements']} 项，"
-                                        f"专利 {missing['patents']} 件" if delete_missing else "否"))
+                     "同时删除文件中没有的记录：" + (deleting if delete_missing else "否"))
     if start:
         _start(_import_job, job.id)
     return job

@@ -136,7 +136,8 @@ def test_records_absent_from_the_file_are_deleted_only_with_the_tick(app, client
     data = workbook_bytes(tmp_path, valid_sheets())
     job_id, _ = finished(client, upload(client, data))
     page = client.get(f"/admin/ledger/{job_id}").get_data(as_text=True)
-    assert "文件中没有的记录：工作室 <strong>1</strong> 个，成果 <strong>1</strong> 项，专利 <strong>1</strong> 件" in page
+    one = "<strong>1</strong>"
+    assert f"文件中没有的记录：工作室 {one} 个，成果 {one} 项，专利 {one} 件" in page
     assert "有工作室账号的工作室 1 个：有账号工作室" in page
     assert "工作室自己的草稿、待审核记录）的工作室 1 个：有草稿工作室" in page
 
