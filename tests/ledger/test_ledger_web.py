@@ -236,3 +236,22 @@ def test_studio_row_kept_in_file_keeps_its_records(app, client, admin, tmp_path,
     assert status["state"] == "done"
     assert "撤并工作室" in set(db.session.execute(select(Studio.name)).scalars())
     assert status["counts"]["missing"]["studios"] == 0 and status["counts"]["missing"]["achievements"] == 1
+
+
+def test_a_nominated_achievement_and_its_studio_are_kept(app, runner, tmp_path):
+    from innovation_hub.awards.models import Nomination
+    from tests.factories import gen_round
+
+    studio = gen_studio("参评工作室")
+    nominated = gen_achievement(studio, "参评的成果")
+    gen_achievement(studio, "可删的成果")
+    award_round = gen_round(gen_user("office2"))
+    db.session.add(Nomination(round_id=award_round.id, achievement_id=nominated.id, studio_id=studio.id))
+    db.session.commit()
+
+    result = runner.invoke(args=["import", str(write_workbook(tmp_path / "l.xlsx", valid_sheets())), "--delete-missing"])
+    assert result.exit_code == 0, result.output
+    assert "已推荐参加评选的成果 1 个（参评工作室：参评的成果）" in result.output
+    assert "有评选推荐记录的工作室 1 个（参评工作室）" in result.output
+    titles = set(db.session.execute(select(Achievement.title)).scalars())
+    assert "参评的成果" in titles and "可删的成果" not in titles
