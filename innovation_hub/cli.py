@@ -73,12 +73,16 @@ def demo_logins_command() -> None:
 def import_command(ledger: Path, dry_run: bool, delete_missing: bool) -> None:
     """Import a ledger (台账) workbook: all rows or none (the same service as /admin/ledger)."""
     from .ledger.importer import LedgerInvalid
-    from .ledger.services import import_file
+    from .ledger.services import LedgerBusy, import_file, refuse_if_busy
 
     try:
+        refuse_if_busy()  # an import from /admin/ledger is running: one at a time
         report = import_file(None, ledger, dry_run=dry_run, delete_missing=delete_missing, progress=_progress)
     except LedgerInvalid as error:
         click.echo(error.describe(), err=True)
+        raise SystemExit(1) from error
+    except LedgerBusy as error:
+        click.echo(str(error), err=True)
         raise SystemExit(1) from error
     click.echo(report.describe())
 

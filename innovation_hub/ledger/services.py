@@ -265,7 +265,7 @@ def _running() -> list[LedgerImport]:
         LedgerImport.status.in_([ImportState.VALIDATING, ImportState.IMPORTING]))).scalars())
 
 
-def _refuse_if_busy(except_job: LedgerImport | None = None) -> None:
+def refuse_if_busy(except_job: LedgerImport | None = None) -> None:
     """Before asking for the write lock: on SQLite a running job holds it, and waiting would end in a timeout."""
     for job in _running():
         if (except_job is None or job.id != except_job.id) and not is_stale(job):
@@ -280,6 +280,7 @@ def _mark_failed(job: LedgerImport, text: str = "", errors: list[LedgerError] | 
         job.errors = [_error_dict(e) for e in errors[:ERRORS_KEPT]]
         job.error_count = len(errors)
     job.finished_at = utcnow()
+    _progress_file(job).unlink(missing_ok=True)  # a killed worker's last heartbeat
     audit.record(None, "ledger.fail", "ledger_import", job.id, job.label,
                  text or f"{job.status.label}：共 {job.error_count} 处错误", actor_name="系统")
 
@@ -303,7 +304,7 @@ def upload_ledger(actor, filename: str, stream, *, start: bool = True) -> Ledger
         raise LedgerUploadRefused(f"文件超过 {limit // (1024 * 1024)} MB（LEDGER_MAX_FILE_BYTES），请拆分后分批导入")
     if not data.startswith(_ZIP_MAGIC):
         raise LedgerUploadRefused("不是 Excel 工作簿（.xlsx）：请用 Excel 或 WPS 另存为 .xlsx 后上传（按文件内容判断）")
-    _refuse_if_busy()
+    refuse_if_busy()
     stored_name = _store(data)
     try:
         with write_transaction():
@@ -328,7 +329,7 @@ def confirm_import(actor, job: LedgerImport, delete_missing: bool, *, start: boo
     """Start importing a validated job; raise LedgerJobError or LedgerBusy."""
     if job.status is not ImportState.VALIDATED:
         raise LedgerJobError(f"这份台账当前{job.status.label}，不能导入；请重新上传")
-    _refuse_if_busy(except_job=job)
+    refuse_if_busy(except_job=job)
     with write_transaction():
         lock(job)
         if job.status is not ImportState.VALIDATED:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import time
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -181,6 +187,8 @@ def test_only_one_ledger_job_at_a_time_and_a_dead_one_is_failed(app, client, adm
     assert response.status_code == 409
     assert "另一份台账（另一份.xlsx，导入中）正在处理" in response.get_data(as_text=True)
     assert total(LedgerImport) == 1 and not list(services.ledger_folder().glob("*.xlsx"))
+    result = app.test_cli_runner().invoke(args=["import", str(tmp_path / "upload.xlsx")])
+    assert result.exit_code == 1 and "正在处理，请等它完成后再试" in result.output
 
     # Its worker died: no heartbeat for longer than LEDGER_HEARTBEAT_TIMEOUT.
     running.heartbeat_at = running.started_at = utcnow() - timedelta(minutes=5)
@@ -249,9 +257,72 @@ def test_a_nominated_achievement_and_its_studio_are_kept(app, runner, tmp_path):
     db.session.add(Nomination(round_id=award_round.id, achievement_id=nominated.id, studio_id=studio.id))
     db.session.commit()
 
-    result = runner.invoke(args=["import", str(write_workbook(tmp_path / "l.xlsx", valid_sheets())), "--delete-missing"])
+    path = write_workbook(tmp_path / "l.xlsx", valid_sheets())
+    result = runner.invoke(args=["import", str(path), "--delete-missing"])
     assert result.exit_code == 0, result.output
     assert "已推荐参加评选的成果 1 个（参评工作室：参评的成果）" in result.output
     assert "有评选推荐记录的工作室 1 个（参评工作室）" in result.output
     titles = set(db.session.execute(select(Achievement.title)).scalars())
     assert "参评的成果" in titles and "可删的成果" not in titles
+
+
+KILLED_WORKER = """
+import sys, time
+from contextlib import contextmanager
+from innovation_hub import create_app
+from innovation_hub.extensions import db
+from innovation_hub.ledger import services
+from innovation_hub.ledger.models import LedgerImport
+
+real = services._Tracker.__call__
+
+@contextmanager
+def slow(self, items, length, label):
+    with real(self, items, length, label) as each:
+        def slowly():
+            for item in each:
+                time.sleep(0.3)
+                yield item
+        yield slowly()
+
+services._Tracker.__call__ = slow
+app = create_app()
+with app.app_context():
+    job = db.session.get(LedgerImport, int(sys.argv[1]))
+    services.confirm_import(job.uploaded_by, job, False)
+    time.sleep(600)
+"""
+
+
+def test_an_import_whose_worker_is_killed_is_failed_and_wrote_nothing(app, client, admin, tmp_path):
+    job_id, status = finished(client, upload(client, workbook_bytes(tmp_path, valid_sheets())))
+    assert status["state"] == "validated"
+    job = db.session.get(LedgerImport, job_id)
+    progress = services.ledger_folder() / f"{job.stored_name}.progress.json"
+    root = Path(__file__).resolve().parents[2]
+    worker = subprocess.Popen([sys.executable, "-c", KILLED_WORKER, str(job_id)], cwd=root,
+                              env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait until it is writing, inside its transaction
+            try:
+                if json.loads(progress.read_text())["label"].startswith("写入"):
+                    break
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.2)
+        else:
+            pytest.fail("the worker did not start writing")
+    finally:
+        worker.kill()
+        worker.wait()
+    app.config["LEDGER_HEARTBEAT_TIMEOUT"] = 1
+    time.sleep(1.5)
+    db.session.rollback()
+
+    assert client.get(f"/admin/ledger/{job_id}/status").get_json()["state"] == "failed"
+    assert (total(Studio), total(Achievement), total(Patent)) == (0, 0, 0)
+    _, status = finished(client, upload(client, workbook_bytes(tmp_path, valid_sheets())))
+    assert status["state"] == "validated"  # the dead job no longer holds the slot
+    db.session.refresh(job)
+    assert job.status is ImportState.FAILED and "进程已中断" in job.error_text
