@@ -377,6 +377,7 @@ def _in_app(app, target: Callable, job_id: int) -> None:
             _fail_job(job_id, "处理台账时服务器出错，未写入任何数据；请稍后重新上传")
         finally:
             db.session.remove()
+            _threads.pop(job_id, None)
 
 
 def _fail_job(job_id: int, text: str = "", errors: list[LedgerError] | None = None) -> None:

@@ -78,6 +78,16 @@ def test_a_bad_file_shows_every_error_with_sheet_row_and_column_and_stores_nothi
     assert actions[-2:] == ["ledger.upload", "ledger.fail"]
 
 
+def test_thousands_of_errors_are_capped_on_the_page_with_their_count(app, client, admin, tmp_path):
+    sheets = valid_sheets()
+    sheets["成果"] += [achievement_row(f"成果{i}", category="技术创新") for i in range(205)]
+    job_id, status = finished(client, upload(client, workbook_bytes(tmp_path, sheets)))
+    assert status["error_count"] == 205
+    page = client.get(f"/admin/ledger/{job_id}").get_data(as_text=True)
+    assert page.count("不是有效的类别") == 200
+    assert "只列出前 200 处，另有 5 处错误未列出" in page
+
+
 def test_a_file_that_is_not_a_workbook_is_refused(app, client, admin):
     response = upload(client, b"%PDF-1.4 not a ledger", "台账.xlsx")
     assert response.status_code == 400
