@@ -45,6 +45,10 @@ def test_admin_uploads_a_bad_ledger_then_a_good_one_and_imports_it(live_server, 
         workbook, counts = catalogue_workbook()  # the demo catalogue as it stands: imported, nothing changes
     good = tmp_path / "十二月台账.xlsx"
     workbook.save(good)
+    patents = workbook["专利"]
+    patents.delete_rows(patents.max_row - 2, 3)  # three patents the site has are missing from this one
+    partial = tmp_path / "缺三件专利的台账.xlsx"
+    workbook.save(partial)
     _slowed(monkeypatch)
 
     sign_in(page, base, "admin")
@@ -63,6 +67,14 @@ def test_admin_uploads_a_bad_ledger_then_a_good_one_and_imports_it(live_server, 
     screenshot(page, "ledger-errors")
 
     page.get_by_role("link", name="重新上传").click()
+    page.get_by_label("台账文件（.xlsx）").set_input_files(str(partial))
+    page.get_by_role("button", name="上传并校验").click()
+    expect(page.locator("form.ledger-confirm")).to_contain_text("专利 3 件", timeout=30_000)
+    tick = page.get_by_label("同时删除这 0 个工作室、0 项成果、3 件专利")
+    expect(tick).not_to_be_checked()  # deletion is off unless ticked
+    screenshot(page, "ledger-delete-option")
+    page.get_by_role("link", name="不导入，重新上传").click()
+
     page.get_by_label("台账文件（.xlsx）").set_input_files(str(good))
     page.get_by_role("button", name="上传并校验").click()
     expect(page.locator(".ledger-progress")).to_be_visible()
@@ -79,3 +91,7 @@ def test_admin_uploads_a_bad_ledger_then_a_good_one_and_imports_it(live_server, 
     expect(page.locator(".alert-success")).to_contain_text("导入完成，全部数据已写入", timeout=60_000)
     expect(page.locator("table.ledger-counts")).to_contain_text("未变")
     screenshot(page, "ledger-done")
+    page.get_by_role("link", name="返回台账导入").click()
+    expect(page.locator("table.ledger-jobs tbody tr")).to_have_count(3)
+    expect(page.locator("table.ledger-jobs tbody tr").first).to_contain_text("已完成")
+    screenshot(page, "ledger-index")
