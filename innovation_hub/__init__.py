@@ -73,6 +73,7 @@ def register_models() -> None:
     from .awards import models as _awards  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .catalogue import versioning as _versioning  # noqa: F401
+    from .ledger import models as _ledger  # noqa: F401
     from .search import models as _search  # noqa: F401
     from .submissions import models as _submissions  # noqa: F401
 
@@ -110,6 +111,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(submissions_views.files_bp)
     from .review.views import bp as review_bp
     app.register_blueprint(review_bp)
+    from .ledger.views import bp as ledger_bp
+    app.register_blueprint(ledger_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_api_bp)

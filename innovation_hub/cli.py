@@ -69,14 +69,21 @@ def demo_logins_command() -> None:
 @click.command("import")
 @click.argument("ledger", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="只校验、不写入")
-def import_command(ledger: Path, dry_run: bool) -> None:
-    """Import a ledger (台账) workbook: all rows or none."""
-    from .ledger.importer import LedgerInvalid, import_ledger
+@click.option("--delete-missing", is_flag=True,
+              help="同时删除数据库中有、文件中没有的工作室、成果和专利（不能删除的予以保留并列出）")
+def import_command(ledger: Path, dry_run: bool, delete_missing: bool) -> None:
+    """Import a ledger (台账) workbook: all rows or none (the same service as /admin/ledger)."""
+    from .ledger.importer import LedgerInvalid
+    from .ledger.services import LedgerBusy, import_file, refuse_if_busy
 
     try:
-        report = import_ledger(ledger, dry_run=dry_run, progress=_progress)
+        refuse_if_busy()  # an import from /admin/ledger is running: one at a time
+        report = import_file(None, ledger, dry_run=dry_run, delete_missing=delete_missing, progress=_progress)
     except LedgerInvalid as error:
         click.echo(error.describe(), err=True)
+        raise SystemExit(1) from error
+    except LedgerBusy as error:
+        click.echo(str(error), err=True)
         raise SystemExit(1) from error
     click.echo(report.describe())
 

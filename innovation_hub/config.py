@@ -47,4 +47,5 @@ LEDGER_MAX_FILE_BYTES = 64 * 1024 * 1024  # the xlsx file
 LEDGER_MAX_MEMBERS = 1000  # files inside the archive (Excel writes a dozen or so)
 LEDGER_MAX_MEMBER_BYTES = 256 * 1024 * 1024  # one file inside, uncompressed
 LEDGER_MAX_TOTAL_BYTES = 512 * 1024 * 1024  # all files inside, uncompressed
+LEDGER_HEARTBEAT_TIMEOUT = 30  # seconds without a heartbeat after which a web import's worker is taken as dead
 LEDGER_MAX_RATIO = 100  # uncompressed ÷ compressed size of one file of 1 MiB or more

@@ -81,6 +81,14 @@ RULES = {
     "submissions.file_upload": ("POST", STUDIO_RECORD_POST, {"kind": "achievements", "record_id": "draft_achievement"}),
     "submissions.file_delete": ("POST", STUDIO_RECORD_POST, {"file_id": "file_to_delete"}),
     "files.file_download": ("GET", PRIVATE_FILE, {"file_id": "private_file"}),
+    "ledger_admin.index": ("GET", ADMIN, {}),
+    "ledger_admin.upload": ("POST", ADMIN_POST, {}),
+    "ledger_admin.job": ("GET", ADMIN, {"job_id": "ledger_job"}),
+    "ledger_admin.status": ("GET", ADMIN, {"job_id": "ledger_job"}),
+    # The job has been imported already: the administrator is told so (409), nothing starts.
+    "ledger_admin.confirm": ("POST", ("login", 403, 403, 403, 409), {"job_id": "ledger_job"}),
+    "ledger_admin.template": ("GET", ADMIN, {}),
+    "ledger_admin.export": ("GET", ADMIN, {}),
 }
 
 
@@ -88,6 +96,19 @@ def _draft_patent(actor, title, serial):
     return services.save_patent(actor, PatentData(
         number=make_number(2023, PatentKind.UTILITY, serial), title=title, kind=PatentKind.UTILITY,
         studio_name="", inventors=["王建国"]))
+
+
+def _done_ledger_job(admin) -> int:
+    from innovation_hub.extensions import db
+    from innovation_hub.ledger.models import ImportState, LedgerImport
+
+    job = LedgerImport(uploaded_by_id=admin.id, original_name="台账.xlsx", stored_name="0" * 32 + ".xlsx",
+                       sha256="0" * 64, size=1, status=ImportState.DONE, errors=[], counts={"import": {
+                           "sheets": {"工作室": {"created": 1, "updated": 0, "unchanged": 0}}, "titles": 0,
+                           "missing": {"studios": 0, "achievements": 0, "patents": 0, "kept": {}}, "deleted": False}})
+    db.session.add(job)
+    db.session.commit()
+    return job.id
 
 
 @pytest.fixture
@@ -115,6 +136,7 @@ def world(app):
         "draft_patent_to_submit": _draft_patent(studio_a, "待提交的专利", 903).id,
         "submitted_patent": submitted_patent.id, "private_file": private_file.id,
         "file_to_delete": file_to_delete.id, "spare_user": gen_user("spare", "judge").id,
+        "ledger_job": _done_ledger_job(users["admin"]),
     }
     clients = {"anonymous": app.test_client()}
     for role, user in users.items():

@@ -51,6 +51,10 @@ ACTIONS = {
     "award.ballots_issue": "发放投票码",
     "award.ballots_reveal": "打印或下载投票码",
     "award.ballots_void": "作废投票码批次",
+    "ledger.upload": "上传台账",
+    "ledger.confirm": "确认导入台账",
+    "ledger.import": "导入台账",
+    "ledger.fail": "台账校验或导入失败",
 }
 
 

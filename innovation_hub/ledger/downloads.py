@@ -7,12 +7,12 @@ from io import BytesIO
 from flask import send_file
 
 
-def workbook_response(filename: str, **sheets):
-    """An attachment response with the ledger sheets given (studios=…, achievements=…, patents=…)."""
+def workbook_response(filename: str, workbook=None, **sheets):
+    """An attachment response with the ledger sheets given (studios=…, achievements=…, patents=…), or `workbook`."""
     from .exporter import build_workbook
 
     buffer = BytesIO()
-    build_workbook(**sheets).save(buffer)
+    (workbook or build_workbook(**sheets)).save(buffer)
     buffer.seek(0)
     return send_file(
         buffer,

@@ -67,12 +67,18 @@ def _approved_patents() -> list[Patent]:
     ).scalars())
 
 
-def export_ledger(path: str | os.PathLike, progress: Callable | None = None) -> dict[str, int]:
-    """Write every studio (with its title history) and the approved achievements and patents."""
+def catalogue_workbook(progress: Callable | None = None) -> tuple[Workbook, dict[str, int]]:
+    """Every studio (with its title history) and the approved achievements and patents, and their counts."""
     studios = _all_studios()
     achievements = _approved_achievements()
     patents = _approved_patents()
     titles = [title for studio in studios for title in studio.titles]
     workbook = build_workbook(studios, achievements, patents, titles, progress=progress)
+    return workbook, {"studios": len(studios), "achievements": len(achievements), "patents": len(patents)}
+
+
+def export_ledger(path: str | os.PathLike, progress: Callable | None = None) -> dict[str, int]:
+    """Write the catalogue_workbook() to `path`."""
+    workbook, counts = catalogue_workbook(progress)
     save_atomically(workbook, path)
-    return {"studios": len(studios), "achievements": len(achievements), "patents": len(patents)}
+    return counts

@@ -15,6 +15,8 @@ from ..catalogue.services import CatalogueError, UpsertResult
 from ..database import write_transaction
 from ..extensions import db
 from ..models import RecordStatus
+from .deletion import delete_missing as delete_missing_records
+from .deletion import find_missing
 from .errors import LedgerError, LedgerInvalid
 from .reader import read_ledger
 from .validation import Plan, validate
@@ -31,6 +33,16 @@ class ImportReport:
     patents: UpsertResult = field(default_factory=UpsertResult)
     titles: int = 0  # rows of the optional 工作室称号 sheet merged into the studios
     dry_run: bool = False
+    # Records of the catalogue absent from the file (ledger/deletion.py): always counted, deleted only
+    # with delete_missing. `deleted` says whether they were (or, in a dry run, would be).
+    missing: dict = field(default_factory=dict)
+    deleted: bool = False
+    proof_files: list[str] = field(default_factory=list)  # files of deleted records, removed after commit
+
+    def sheet_counts(self) -> dict:
+        """{"工作室": {"created", "updated", "unchanged"}, …} for the web page and the job row."""
+        return {name: {"created": r.created, "updated": r.updated, "unchanged": r.unchanged}
+                for name, r in (("工作室", self.studios), ("成果", self.achievements), ("专利", self.patents))}
 
     @property
     def created(self) -> int:
@@ -54,7 +66,24 @@ class ImportReport:
             lines.append(f"  {name}：" + "，".join(f"{verb} {n} {unit}" for verb, n in zip(verbs, counts, strict=True)))
         if self.titles:
             lines.append(f"  工作室称号：{self.titles} 条已合并到工作室")
+        lines += self.describe_missing()
         return "\n".join(lines)
+
+    def describe_missing(self) -> list[str]:
+        m = self.missing
+        if not m:
+            return []
+        found = f"工作室 {m['studios']} 个，成果 {m['achievements']} 项，专利 {m['patents']} 件"
+        if self.deleted:
+            lines = [f"  文件中没有的记录{'将被' if self.dry_run else '已'}删除：{found}"]
+        elif m["studios"] or m["achievements"] or m["patents"]:
+            lines = [f"  文件中没有、可删除的记录：{found}（未删除；加 --delete-missing 才删除）"]
+        else:
+            lines = []
+        for reason, kept in m["kept"].items():
+            lines.append(f"  文件中没有但不能删除、予以保留：{reason} {kept['count']} 个（{'、'.join(kept['names'])}"
+                         f"{'…' if kept['count'] > len(kept['names']) else ''}）")
+        return lines
 
 
 class _DryRunDone(Exception):
@@ -65,15 +94,18 @@ def _each(progress: Callable | None, items: list, label: str):
     return progress(items, length=len(items), label=label) if progress is not None else nullcontext(items)
 
 
-def import_ledger(path: str | os.PathLike, dry_run: bool = False, progress: Callable | None = None) -> ImportReport:
+def import_ledger(path: str | os.PathLike, dry_run: bool = False, progress: Callable | None = None,
+                  delete_missing: bool = False) -> ImportReport:
     """Import the workbook at `path`; raise LedgerInvalid (nothing written) when any row is wrong.
 
     A dry run validates the same way and then runs the whole write in a transaction that is
-    rolled back, so its counts are exactly what a real import would do.
+    rolled back, so its counts are exactly what a real import would do. The records absent from
+    the file are counted either way; `delete_missing` deletes them in the same transaction.
+    The command line and the web page (ledger/services.py) both come here.
     """
     sheets = read_ledger(path)
     plan = validate(sheets, progress=_wrap(progress))
-    report = ImportReport(titles=plan.title_rows, dry_run=dry_run)
+    report = ImportReport(titles=plan.title_rows, dry_run=dry_run, deleted=delete_missing)
     session = db.session()
     if dry_run and session.info.get("in_write"):
         # Inside an outer transaction our rollback would not be ours to make.
@@ -81,11 +113,25 @@ def import_ledger(path: str | os.PathLike, dry_run: bool = False, progress: Call
     try:
         with write_transaction():
             _write(plan, report, progress)
+            missing = find_missing(plan)
+            report.missing = missing.counts()
+            if delete_missing:
+                report.proof_files = _delete(missing)
             if dry_run:
                 raise _DryRunDone
     except _DryRunDone:
         pass
     return report
+
+
+def _delete(missing) -> list[str]:
+    try:
+        return delete_missing_records(missing)
+    except (IntegrityError, DataError) as error:
+        # A table of a feature this module does not know still refers to a record: keep everything.
+        raise LedgerInvalid([LedgerError(None, None, None, (
+            "删除文件中没有的记录时，数据库拒绝删除（仍有其他数据引用这些记录），未导入任何数据"
+        ))]) from error
 
 
 def _wrap(progress: Callable | None) -> Callable:
