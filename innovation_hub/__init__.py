@@ -72,7 +72,9 @@ def register_models() -> None:
     from .audit import models as _audit  # noqa: F401
     from .awards import models as _awards  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
+    from .catalogue import leadership as _leadership  # noqa: F401
     from .catalogue import versioning as _versioning  # noqa: F401
+    from .office import models as _office  # noqa: F401
     from .search import models as _search  # noqa: F401
     from .submissions import models as _submissions  # noqa: F401
 
@@ -108,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
     from .submissions import views as submissions_views
     app.register_blueprint(submissions_views.bp)
     app.register_blueprint(submissions_views.files_bp)
+    from .office.views import bp as office_bp
+    app.register_blueprint(office_bp)
     from .review.views import bp as review_bp
     app.register_blueprint(review_bp)
     app.register_blueprint(search_bp)

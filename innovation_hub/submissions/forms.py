@@ -271,14 +271,19 @@ class ProfileForm(ChineseForm):
                            render_kw={"placeholder": "如：电力、机械制造"})
     district = ChoiceField("所在地区", choices=_enum_choices(District, "请选择所在地区"),
                            validators=[DataRequired("请选择所在地区")])
+    # 行业, 依托单位 and 所在地区 are public facets: a change here is a request the office approves.
+    host_unit = StringField("依托单位", validators=[DataRequired("请填写依托单位"),
+                                              Length(max=120, message="依托单位不能超过 120 个字")])
 
     def fill_from(self, studio) -> None:
         self.intro.data, self.members.data, self.industry.data = studio.intro, studio.members, studio.industry
         self.district.data = studio.district.value if studio.district else ""
+        self.host_unit.data = studio.host_unit
 
     def to_data(self) -> ProfileData:
         return ProfileData(intro=(self.intro.data or "").strip(), members=self.members.data,
-                           industry=self.industry.data.strip(), district=District(self.district.data))
+                           industry=self.industry.data.strip(), district=District(self.district.data),
+                           host_unit=self.host_unit.data.strip())
 
 
 class UploadForm(ChineseForm):
