@@ -31,10 +31,11 @@ def shown(value) -> str:
 
 
 def diff(before: dict, after: dict) -> list[str]:
-    """The lines "字段：旧值 → 新值" for every field whose shown value changed, in `after`'s order."""
+    """The lines "字段：旧值 → 新值" for every field whose shown value changed, in `after`'s order (a field only
+    `before` has, as for a deletion, is shown → （空）)."""
     lines = []
-    for name, value in after.items():
-        old, new = shown(before.get(name)), shown(value)
+    for name in [*after, *(key for key in before if key not in after)]:
+        old, new = shown(before.get(name)), shown(after.get(name))
         if old != new:
             lines.append(f"{name}：{old} → {new}")
     return lines

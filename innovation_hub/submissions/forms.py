@@ -272,8 +272,7 @@ class ProfileForm(ChineseForm):
     district = ChoiceField("所在地区", choices=_enum_choices(District, "请选择所在地区"),
                            validators=[DataRequired("请选择所在地区")])
     # 行业, 依托单位 and 所在地区 are public facets: a change here is a request the office approves.
-    host_unit = StringField("依托单位", validators=[DataRequired("请填写依托单位"),
-                                              Length(max=120, message="依托单位不能超过 120 个字")])
+    host_unit = StringField("依托单位", validators=[Optional(), Length(max=120, message="依托单位不能超过 120 个字")])
 
     def fill_from(self, studio) -> None:
         self.intro.data, self.members.data, self.industry.data = studio.intro, studio.members, studio.industry
@@ -283,7 +282,7 @@ class ProfileForm(ChineseForm):
     def to_data(self) -> ProfileData:
         return ProfileData(intro=(self.intro.data or "").strip(), members=self.members.data,
                            industry=self.industry.data.strip(), district=District(self.district.data),
-                           host_unit=self.host_unit.data.strip())
+                           host_unit=(self.host_unit.data or "").strip())
 
 
 class UploadForm(ChineseForm):
