@@ -77,6 +77,22 @@ RULES = {
     "submissions.file_upload": ("POST", STUDIO_RECORD_POST, {"kind": "achievements", "record_id": "draft_achievement"}),
     "submissions.file_delete": ("POST", STUDIO_RECORD_POST, {"file_id": "file_to_delete"}),
     "files.file_download": ("GET", PRIVATE_FILE, {"file_id": "private_file"}),
+    "office.studio_list": ("GET", ADMIN, {}),
+    "office.studio_new": ("GET", ADMIN, {}),
+    "office.studio_manage": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "office.studio_edit": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "office.studio_merge": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "office.title_new": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "office.title_revoke": ("GET", ADMIN, {"title_id": "studio_title"}),
+    "office.leader_change": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "office.achievement_edit": ("GET", ADMIN, {"achievement_id": "public_achievement"}),
+    "office.patent_edit": ("GET", ADMIN, {"patent_id": "public_patent"}),
+    "office.record_unpublish": ("GET", ADMIN, {"kind": "achievements", "record_id": "public_achievement"}),
+    "office.record_republish": ("POST", ADMIN_POST, {"kind": "patents", "record_id": "public_patent"}),
+    "office.record_delete": ("GET", ADMIN, {"kind": "achievements", "record_id": "public_achievement"}),
+    "office.request_list": ("GET", ADMIN, {}),
+    "office.request_approve": ("POST", ADMIN_POST, {"request_id": "change_request"}),
+    "office.request_refuse": ("POST", ADMIN_POST, {"request_id": "change_request"}),
 }
 
 
@@ -111,6 +127,9 @@ def world(app):
         "draft_patent_to_submit": _draft_patent(studio_a, "待提交的专利", 903).id,
         "submitted_patent": submitted_patent.id, "private_file": private_file.id,
         "file_to_delete": file_to_delete.id, "spare_user": gen_user("spare", "judge").id,
+        "studio_title": a.titles[0].id,
+        "change_request": services.update_profile(studio_a, a, services.ProfileData(
+            intro=a.intro, members=a.members, industry="电力", district=a.district))[0].id,
     }
     clients = {"anonymous": app.test_client()}
     for role, user in users.items():
