@@ -71,8 +71,8 @@ def register_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .awards import models as _awards  # noqa: F401
-    from .catalogue import models as _catalogue  # noqa: F401
     from .catalogue import leadership as _leadership  # noqa: F401
+    from .catalogue import models as _catalogue  # noqa: F401
     from .catalogue import versioning as _versioning  # noqa: F401
     from .office import models as _office  # noqa: F401
     from .search import models as _search  # noqa: F401

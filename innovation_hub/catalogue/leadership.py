@@ -40,7 +40,7 @@ class LeaderTerm(db.Model):
         """2016–2023, 2016 起, or 至 2023 when the start is not known."""
         start = str(self.started_on.year) if self.started_on else ""
         if self.ended_on is None:
-            return f"{start} 起" if start else "现任"
+            return f"{start} 起" if start else ""
         return f"{start}–{self.ended_on.year}" if start else f"至 {self.ended_on.year}"
 
 

@@ -1,4 +1,4 @@
-"""Forms of the office's catalogue pages; the field types and rules of the studio area's forms (submissions/forms.py)."""
+"""Forms of the office's catalogue pages, with the field types and rules of submissions/forms.py."""
 
 from __future__ import annotations
 
@@ -38,12 +38,14 @@ class StudioForm(ChineseForm):
                                             Length(max=120, message="名称不能超过 120 个字")])
     host_unit = StringField("依托单位", validators=[DataRequired("请填写依托单位"),
                                               Length(max=120, message="依托单位不能超过 120 个字")])
-    industry = StringField("行业", validators=[DataRequired("请填写行业"), Length(max=40, message="行业不能超过 40 个字")],
+    industry = StringField("行业", validators=[DataRequired("请填写行业"),
+                                          Length(max=40, message="行业不能超过 40 个字")],
                            render_kw={"placeholder": "如：电力、机械制造"})
     district = ChoiceField("所在地区", choices=_enum_choices(District, "请选择所在地区"),
                            validators=[DataRequired("请选择所在地区")])
     members = CountField("成员人数", validators=[Optional(), member_range], render_kw={"inputmode": "numeric"})
-    intro = TextAreaField("简介", validators=[Length(max=5000, message="简介不能超过 5000 个字")], render_kw={"rows": 6})
+    intro = TextAreaField("简介", validators=[Length(max=5000, message="简介不能超过 5000 个字")],
+                          render_kw={"rows": 6})
 
     def fill_from(self, studio) -> None:
         self.name.data, self.host_unit.data, self.industry.data = studio.name, studio.host_unit, studio.industry
@@ -68,7 +70,8 @@ class TitleFields:
 
     def to_title(self) -> TitleData:
         return TitleData(level=Level(self.level.data), year=self.year.data,
-                         conferred_by=(self.conferred_by.data or "").strip(), doc_number=(self.doc_number.data or "").strip())
+                         conferred_by=(self.conferred_by.data or "").strip(),
+                         doc_number=(self.doc_number.data or "").strip())
 
 
 class TitleForm(TitleFields, ChineseForm):
@@ -92,7 +95,8 @@ class RevokeForm(ChineseForm):
     revoked_on = ChineseDateField("撤销日期", validators=[InputRequired("请填写撤销日期"), not_in_future])
     doc_number = StringField("撤销文号", validators=[Length(max=80, message="文号不能超过 80 个字")])
     reason = TextAreaField("撤销理由", validators=[DataRequired("请填写撤销理由"),
-                                               Length(max=1000, message="理由不能超过 1000 个字")], render_kw={"rows": 3})
+                                               Length(max=1000, message="理由不能超过 1000 个字")],
+                           render_kw={"rows": 3})
 
 
 class LeaderForm(ChineseForm):
@@ -104,12 +108,14 @@ class LeaderForm(ChineseForm):
 
 
 class ReasonForm(ChineseForm):
-    reason = TextAreaField("理由", validators=[DataRequired("请填写理由"), Length(max=1000, message="理由不能超过 1000 个字")],
+    reason = TextAreaField("理由", validators=[DataRequired("请填写理由"),
+                                             Length(max=1000, message="理由不能超过 1000 个字")],
                            render_kw={"rows": 3})
 
 
 class MergeForm(ChineseForm):
-    duplicate = ChoiceField("重复登记的工作室（将被并入并删除）", choices=[], validators=[DataRequired("请选择重复的工作室")])
+    duplicate = ChoiceField("重复登记的工作室（将被并入并删除）", choices=[],
+                            validators=[DataRequired("请选择重复的工作室")])
 
     def __init__(self, *args, studios=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -87,8 +87,7 @@ def create_studio(actor, data: StudioData) -> Studio:
         if _name_taken(data.name.strip()):
             raise OfficeError(f"已有名为“{data.name.strip()}”的工作室；如是同一工作室，请在其页面修改")
         studio, _, _ = upsert_studio(data)
-        titles = [f"命名：{t.year} 年 {t.level.label}（{t.conferred_by or '—'}{' ' + t.doc_number if t.doc_number else ''}）"
-                  for t in data.titles]
+        titles = [f"命名：{_title_text(t)}" for t in data.titles]
         audit(actor, "catalogue.studio_create", "studio", studio.id, studio.name,
               _lines(diff({}, studio_fields(studio)), f"领办人：{EMPTY_TEXT} → {data.leader_name.strip()}", titles))
         return studio
@@ -172,7 +171,8 @@ def merge_studios(actor, kept: Studio, duplicate: Studio) -> MergePlan:
                 session.execute(update(table).where(column == dup_id).values({column.name: kept.id}))
             session.flush()
         except IntegrityError:
-            raise OfficeError("两个工作室的其他记录（如同一年度的记录）相互冲突，无法自动合并，请先处理后再合并") from None
+            raise OfficeError("两个工作室的其他记录（如同一年度的记录）相互冲突，无法自动合并，"
+                              "请先处理后再合并") from None
         session.expire_all()  # users, nominations, files: the UPDATEs above changed rows the session may hold
         for achievement in list(duplicate.achievements):
             achievement.studio = kept
@@ -280,15 +280,17 @@ def edit_achievement(actor, achievement: Achievement, data: AchievementData) -> 
         lock(achievement)
         studio = achievement.studio
         title = data.title.strip()
-        if session.execute(select(Achievement.id).where(
-                Achievement.studio_id == studio.id, Achievement.title == title, Achievement.id != achievement.id)).first():
+        clash = select(Achievement.id).where(
+            Achievement.studio_id == studio.id, Achievement.title == title, Achievement.id != achievement.id)
+        if session.execute(clash).first():
             raise OfficeError(f"工作室“{studio.name}”已有名为“{title}”的成果")
         before = achievement_fields(achievement)
         fill_achievement(achievement, data, studio, achievement.status, False)
         session.flush()
         lines = diff(before, achievement_fields(achievement))
         if lines:
-            audit(actor, "catalogue.achievement_edit", "achievement", achievement.id, achievement.title, _lines(lines))
+            audit(actor, "catalogue.achievement_edit", "achievement", achievement.id, achievement.title,
+                  _lines(lines))
         return lines
 
 

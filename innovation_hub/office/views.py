@@ -249,7 +249,8 @@ def achievement_edit(achievement_id: int):
         except CatalogueError as error:
             _refused(form, error)
         else:
-            flash(f"已保存成果“{achievement.title}”" + ("：" + "；".join(lines) if lines else "（没有改动）"), "success")
+            flash(f"已保存成果“{achievement.title}”" + ("：" + "；".join(lines) if lines else "（没有改动）"),
+                  "success")
             return redirect(_record_back(achievement))
     return _form_page(form, f"修改成果 · {achievement.title}", _record_back(achievement), "保存",
                       lines=[f"当前状态：{achievement.status.label}。修改不改变状态；已公开的成果保持公开，"
@@ -274,7 +275,8 @@ def patent_edit(patent_id: int):
             flash(f"已保存专利“{patent.title}”" + ("：" + "；".join(lines) if lines else "（没有改动）"), "success")
             return redirect(_record_back(patent))
     return _form_page(form, f"修改专利 · {patent.title}", _record_back(patent), "保存",
-                      lines=[f"当前状态：{patent.status.label}。修改不改变状态；已公开的专利保持公开，公开页面显示修改记录。"])
+                      lines=[f"当前状态：{patent.status.label}。修改不改变状态；已公开的专利保持公开，"
+                             "公开页面显示修改记录。"])
 
 
 @bp.route("/<kind>/<int:record_id>/unpublish", methods=["GET", "POST"])
