@@ -57,6 +57,15 @@ class StudioForm(ChineseForm):
                           members=self.members.data, intro=(self.intro.data or "").strip())
 
 
+class LeaderFields:
+    """A new studio's leader; defined before TitleFields so the form shows it before the first title."""
+
+    leader = StringField("领办人", validators=[DataRequired("请填写领办人"),
+                                          Length(max=MAX_NAME, message=f"姓名不能超过 {MAX_NAME} 个字")])
+    leader_honours = StringField("领办人荣誉", validators=[Length(max=500), _honours],
+                                 render_kw={"placeholder": "如：全国劳动模范（2015）、朝阳工匠（2019）；选填"})
+
+
 class TitleFields:
     """命名: level, conferring body, year, document number (a new studio's first title, or one more)."""
 
@@ -78,12 +87,7 @@ class TitleForm(TitleFields, ChineseForm):
     pass
 
 
-class NewStudioForm(TitleFields, StudioForm):
-    leader = StringField("领办人", validators=[DataRequired("请填写领办人"),
-                                          Length(max=MAX_NAME, message=f"姓名不能超过 {MAX_NAME} 个字")])
-    leader_honours = StringField("领办人荣誉", validators=[Length(max=500), _honours],
-                                 render_kw={"placeholder": "如：全国劳动模范（2015）、朝阳工匠（2019）；选填"})
-
+class NewStudioForm(TitleFields, LeaderFields, StudioForm):
     def to_data(self) -> StudioData:
         edit = self.to_edit()
         return StudioData(name=edit.name, host_unit=edit.host_unit, industry=edit.industry, district=edit.district,

@@ -15,6 +15,7 @@ from ..audit.services import ACTIONS
 from ..catalogue.leadership import former_terms_of_person, terms_of_studio
 from ..catalogue.models import Achievement, Patent, Studio, StudioTitle
 from ..catalogue.patent_numbers import PatentNumberError
+from ..catalogue.queries import page_arg
 from ..catalogue.services import CatalogueError
 from ..extensions import db
 from ..models import RecordStatus, StudioStatus
@@ -90,7 +91,7 @@ def _refused(form, error: Exception) -> None:
 @roles_required(Role.ADMIN)
 def studio_list():
     q = " ".join((request.args.get("q") or "").split())[:queries.MAX_QUERY]
-    page = db.paginate(queries.studios_select(q), page=request.args.get("page", 1, type=int) or 1,
+    page = db.paginate(queries.studios_select(q), page=page_arg(request.args),
                        per_page=PER_PAGE, error_out=False, count=True)
     return render_template("office/studio_list.html", page=page, q=q,
                            counts=queries.record_counts([s.id for s in page.items]),
