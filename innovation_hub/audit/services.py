@@ -24,6 +24,7 @@ ACTIONS = {
     "record.return": "退回",
     "studio.edit": "修改工作室资料",
     "studio.change_request": "申请变更工作室资料",
+    "studio.change_withdraw": "撤回资料变更申请",
     "catalogue.studio_create": "新建工作室",
     "catalogue.studio_edit": "修改工作室",
     "catalogue.studio_merge": "合并重复工作室",

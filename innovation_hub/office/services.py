@@ -237,7 +237,9 @@ def revoke_title(actor, title: StudioTitle, on: date, doc_number: str, reason: s
         studio = title.studio
         lock(studio, title)
         if title.is_revoked:
-            raise OfficeError(f"{_title_text(title)}的命名已于 {title.revoked_on} 撤销")
+            raise OfficeError(f"{_title_text(title)}的命名已于 {title.revoked_on or '此前'} 撤销")
+        if on.year < title.year:
+            raise OfficeError(f"撤销日期不能早于命名年份 {title.year} 年")
         before = {"状态": title.state, "级别": studio.level}
         title.revoke(on, doc_number, reason)
         studio.refresh_level()
@@ -394,6 +396,12 @@ def request_changes(actor, studio: Studio, wanted: dict[ControlledField, str]) -
             new = " ".join((new or "").split())
             old = _current(studio, field)
             request = pending.get(field)
+            if request is not None and new == old:
+                # The form shows what was asked for: the studio typed the current value back.
+                session.delete(request)
+                audit(actor, "studio.change_withdraw", "studio", studio.id, studio.name,
+                      f"{field.label}：{old} → {request.new_value}（撤回）")
+                continue
             if new == old or (request is not None and request.new_value == new):
                 continue
             if request is None:

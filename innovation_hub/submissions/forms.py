@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ..catalogue import patent_numbers
 from ..catalogue.services import AchievementData, PatentData
 from ..models import Category, District, PatentKind
+from ..office.models import ControlledField
 from .services import ProfileData
 
 MIN_YEAR = 1949
@@ -278,6 +279,17 @@ class ProfileForm(ChineseForm):
         self.intro.data, self.members.data, self.industry.data = studio.intro, studio.members, studio.industry
         self.district.data = studio.district.value if studio.district else ""
         self.host_unit.data = studio.host_unit
+
+    def show_requested(self, requests) -> None:
+        """Pending change requests: the fields show the value asked for (typing the current one back withdraws it)."""
+        for request in requests:
+            if not request.is_pending:
+                continue
+            if request.field is ControlledField.DISTRICT:
+                district = District.from_label(request.new_value)
+                self.district.data = district.value if district else self.district.data
+            else:
+                getattr(self, request.field.value).data = request.new_value
 
     def to_data(self) -> ProfileData:
         return ProfileData(intro=(self.intro.data or "").strip(), members=self.members.data,

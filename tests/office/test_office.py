@@ -299,3 +299,23 @@ def test_profile_change_requests_approved_or_refused(world, admin_client, client
     assert "行业：机械制造 → 机械加工业" in last_audit("catalogue.studio_edit").detail
     assert "请附单位变更文件" in text(studio.get("/studio/profile"))
     assert client.get("/api/v1/search", query_string={"industry": "机械加工业"}).get_json()["total"] >= 1
+
+
+def test_profile_shows_the_requested_value_and_typing_the_current_one_withdraws(world, client):
+    studio = app_client_for(client, "studio-a")
+    data = {"intro": "简介", "members": "12", "industry": "电力", "district": "shuangta"}
+    assert studio.post("/studio/profile", data=data).status_code == 302
+    page = text(studio.get("/studio/profile"))
+    assert 'value="电力"' in page and "待审核" in page
+    assert studio.post("/studio/profile", data=data).status_code == 302  # saved again: still one request
+    assert len(db.session.execute(select(ChangeRequest)).scalars().all()) == 1
+    assert studio.post("/studio/profile", data={**data, "industry": "机械制造"}).status_code == 302
+    assert db.session.execute(select(ChangeRequest)).scalars().all() == []
+    assert "行业：机械制造 → 电力（撤回）" in last_audit("studio.change_withdraw").detail
+
+
+def test_revoke_date_not_before_the_title(world, admin_client):
+    title = world["a"].titles[0]
+    response = admin_client.post(f"/admin/catalogue/titles/{title.id}/revoke", data={
+        "revoked_on": "2010-01-01", "reason": "测试"})
+    assert response.status_code == 400 and "撤销日期不能早于命名年份 2018 年" in text(response)
