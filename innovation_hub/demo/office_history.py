@@ -37,4 +37,6 @@ def add_office_history(session) -> None:
     for title, (on, doc_number, reason) in zip(lower_titles[::9], REVOCATIONS, strict=False):
         revoke_title(admin, title, on, doc_number, reason)
     name, honours, on = NEW_LEADER
-    change_leader(admin, studios[len(studios) // 2], name, on, honours)
+    # A studio named years before the change, so the former leader's page reads like a long term.
+    older = [s for s in studios if s.named_year and s.named_year <= 2016] or studios
+    change_leader(admin, older[len(older) // 2], name, on, honours)

@@ -68,3 +68,25 @@ def test_office_adds_a_studio_edits_and_unpublishes(live_server, page):
     expect(page.locator("#patents li", has_text=patent_title)).to_contain_text("已撤下")
     screenshot(page, "office-patent-unpublished")
     assert page.request.get(f"{base}/patents/{patent_id}").status == 404
+
+
+def test_demo_history_shows_on_public_pages(live_server, page):
+    """The demo's leader change and revoked titles (demo/office_history.py), as the public reads them."""
+    from innovation_hub.catalogue.leadership import LeaderTerm
+    from innovation_hub.catalogue.models import StudioTitle
+
+    base, app = live_server
+    with app.app_context():
+        term = db.session.execute(select(LeaderTerm).where(LeaderTerm.ended_on.is_not(None))).scalars().first()
+        studio_id, person_id = term.studio_id, term.person_id
+        revoked = db.session.execute(select(StudioTitle).where(StudioTitle.revoked_on.is_not(None))).scalars().first()
+        revoked_studio = revoked.studio_id
+    page.goto(f"{base}/studios/{studio_id}")
+    expect(page.locator(".profile")).to_contain_text("历任领办人")
+    screenshot(page, "office-demo-former-leader")
+    page.goto(f"{base}/people/{person_id}")
+    expect(page.locator("#former-studios")).to_contain_text("曾领办")
+    expect(page.locator("#former-studios")).to_contain_text("至 2023")
+    page.goto(f"{base}/studios/{revoked_studio}")
+    expect(page.locator(".title-revocation")).to_contain_text("朝工发")
+    screenshot(page, "office-demo-revoked-title")
