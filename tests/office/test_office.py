@@ -195,6 +195,9 @@ def test_unpublish_and_republish_a_patent(world, admin_client, client):
     response = admin_client.post(f"/admin/catalogue/patents/{patent.id}/unpublish", data={"reason": "专利权已转让"})
     assert response.status_code == 302
     assert not found(client, "清扫机器人") and client.get(f"/patents/{patent.id}").status_code == 404
+    assert client.get(f"/api/v1/patents/{patent.id}").status_code == 404
+    log = text(admin_client.get("/admin/audit", query_string={"action": "catalogue.record_unpublish"}))
+    assert "撤下记录" in log and "<div>状态：已通过 → 已撤下</div>" in log
     assert "状态：已通过 → 已撤下" in last_audit("catalogue.record_unpublish").detail
     studio = app_client_for(client, "studio-a")
     page = text(studio.get("/studio/"))
