@@ -71,9 +71,11 @@ def register_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .awards import models as _awards  # noqa: F401
+    from .catalogue import leadership as _leadership  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .catalogue import versioning as _versioning  # noqa: F401
     from .ledger import models as _ledger  # noqa: F401
+    from .office import models as _office  # noqa: F401
     from .search import models as _search  # noqa: F401
     from .submissions import models as _submissions  # noqa: F401
 
@@ -109,6 +111,8 @@ def register_blueprints(app: Flask) -> None:
     from .submissions import views as submissions_views
     app.register_blueprint(submissions_views.bp)
     app.register_blueprint(submissions_views.files_bp)
+    from .office.views import bp as office_bp
+    app.register_blueprint(office_bp)
     from .review.views import bp as review_bp
     app.register_blueprint(review_bp)
     from .ledger.views import bp as ledger_bp

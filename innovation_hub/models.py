@@ -94,6 +94,8 @@ class RecordStatus(LabelledEnum):
     SUBMITTED = "submitted", "待审核"
     RETURNED = "returned", "已退回"
     APPROVED = "approved", "已通过"
+    # Taken down by the office (市总工会) with a reason the studio reads: not public, out of search at once.
+    UNPUBLISHED = "unpublished", "已撤下"
 
 
 class District(LabelledEnum):

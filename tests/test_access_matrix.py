@@ -89,6 +89,22 @@ RULES = {
     "ledger_admin.confirm": ("POST", ("login", 403, 403, 403, 409), {"job_id": "ledger_job"}),
     "ledger_admin.template": ("GET", ADMIN, {}),
     "ledger_admin.export": ("GET", ADMIN, {}),
+    "office.studio_list": ("GET", ADMIN, {}),
+    "office.studio_new": ("GET", ADMIN, {}),
+    "office.studio_manage": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "office.studio_edit": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "office.studio_merge": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "office.title_new": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "office.title_revoke": ("GET", ADMIN, {"title_id": "studio_title"}),
+    "office.leader_change": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "office.achievement_edit": ("GET", ADMIN, {"achievement_id": "public_achievement"}),
+    "office.patent_edit": ("GET", ADMIN, {"patent_id": "public_patent"}),
+    "office.record_unpublish": ("GET", ADMIN, {"kind": "achievements", "record_id": "public_achievement"}),
+    "office.record_republish": ("POST", ADMIN_POST, {"kind": "patents", "record_id": "public_patent"}),
+    "office.record_delete": ("GET", ADMIN, {"kind": "achievements", "record_id": "public_achievement"}),
+    "office.request_list": ("GET", ADMIN, {}),
+    "office.request_approve": ("POST", ADMIN_POST, {"request_id": "change_request"}),
+    "office.request_refuse": ("POST", ADMIN_POST, {"request_id": "change_request"}),
 }
 
 
@@ -137,6 +153,9 @@ def world(app):
         "submitted_patent": submitted_patent.id, "private_file": private_file.id,
         "file_to_delete": file_to_delete.id, "spare_user": gen_user("spare", "judge").id,
         "ledger_job": _done_ledger_job(users["admin"]),
+        "studio_title": a.titles[0].id,
+        "change_request": services.update_profile(studio_a, a, services.ProfileData(
+            intro=a.intro, members=a.members, industry="电力", district=a.district))[0].id,
     }
     clients = {"anonymous": app.test_client()}
     for role, user in users.items():

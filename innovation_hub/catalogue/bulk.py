@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..database import write_transaction
 from ..extensions import db
 from ..models import RecordStatus, utcnow
+from . import leadership
 from .models import (
     Achievement,
     AchievementCompleter,
@@ -277,6 +279,9 @@ class _Writer:
 
         self._execute(insert(Honour.__table__), new_honours)
         ids = self._upsert_rows(Studio, "studio", created, changed, _STUDIO_FIELDS, ("name",))
+        leadership.sync_terms_bulk(self.session, {**{row["id"]: row["leader_id"] for row in changed},
+                                                  **{sid: v["leader_id"] for v, sid in zip(created, ids, strict=True)}},
+                                   set(ids), date.today())
         for values, title_changes, sid in zip(created, titles_of_created, ids, strict=True):
             self.studio_rows[values["name"]] = {**values, "id": sid}
             new_titles.extend({"studio_id": sid, **key, **title} for key, title in title_changes)

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from ..errors import BadRequest
 from ..extensions import db
 from ..models import Category, District, Level, PatentKind, RecordStatus
+from .leadership import LeaderTerm
 from .models import Achievement, AchievementCompleter, Patent, PatentInventor, Person, Studio
 
 APPROVED = RecordStatus.APPROVED
@@ -342,7 +343,9 @@ def person_record(person_id: int) -> PersonRecord | None:
             Patent.id.in_(select(PatentInventor.patent_id).where(PatentInventor.person_id == person_id))
         )
     ).scalars())
-    if not (studios or achievements or patents):
+    led_before = db.session.execute(select(LeaderTerm.id).where(
+        LeaderTerm.person_id == person_id, LeaderTerm.ended_on.is_not(None))).first()
+    if not (studios or achievements or patents or led_before):
         return None  # a person known only from unpublished records is not public
     return PersonRecord(person, studios, achievements, patents)
 

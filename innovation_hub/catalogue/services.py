@@ -16,6 +16,7 @@ from ..database import lock_key, write_cache, write_transaction
 from ..extensions import db
 from ..models import Category, District, Level, PatentKind, RecordStatus, TitleState
 from . import patent_numbers
+from .leadership import set_leader
 from .models import Achievement, Honour, Patent, Person, Studio, StudioTitle
 
 
@@ -170,8 +171,10 @@ def upsert_studio(data: StudioData) -> tuple[Studio, bool, bool]:
         changed = add_honours(leader, data.leader_honours)
         changed |= _assign(
             studio, host_unit=data.host_unit.strip(), industry=data.industry.strip(), district=data.district,
-            members=data.members, intro=data.intro, leader=leader,
+            members=data.members, intro=data.intro,
         )
+        # A new leader ends the running term and starts one today (the person page keeps "曾领办").
+        changed |= set_leader(studio, leader, None if created else date.today(), created=created)
         changed |= _merge_titles(studio, data.titles)
         old_level = (studio.level, studio.named_year)
         studio.refresh_level()

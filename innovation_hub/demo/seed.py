@@ -37,6 +37,7 @@ from ..awards.models import (
     Score,
     Vote,
 )
+from ..catalogue.leadership import LeaderTerm
 from ..catalogue.models import (
     Achievement,
     AchievementCompleter,
@@ -58,11 +59,13 @@ from ..catalogue.services import (
 )
 from ..database import write_transaction
 from ..models import Category, Level, PatentKind, RecordStatus
+from ..office.models import ChangeRequest
 from ..submissions.models import ProofFile
 from ..submissions.uploads import path_of
 from . import vocabulary as v
 from .accounts import DemoLogins, ReviewPlan, load_demo_accounts
 from .awards import DEMO_BALLOTS, AwardsPlan, DemoAwards, load_demo_awards, plan_awards
+from .office_history import add_office_history
 from .studios import NameMaker, PlannedStudio, apportion, level_of, plan_studios
 from .writing import Writer, patent_abstract, patent_title, wan_text
 
@@ -164,6 +167,7 @@ def seed_demo(force: bool = False, progress: Progress | None = None) -> SeedSumm
                 upsert_patent(data, status=RecordStatus.APPROVED)
         logins = load_demo_accounts(plan.review)
         awards = load_demo_awards(plan.awards, plan.review.studio_name)
+        add_office_history(session)
         summary = _summarise(session)
     # Only once the rows are gone for good: a rolled-back --force keeps its files.
     for stored_name in removed_files:
@@ -185,8 +189,9 @@ def _clear_site(session) -> list[str]:
     # Award rows refer to users and achievements, so they go first.
     awards = (Certificate, ResultSnapshot, Vote, BallotCode, BallotBatch, BallotFailure, Objection, Score, Assignment,
               RoundJudge, Nomination, Criterion, AwardRound, CaptchaUse, AddressLock)
-    for model in (*awards, ProofFile, AuditEntry, LoginThrottle, User, PatentInventor, AchievementCompleter, Patent,
-                  Achievement, StudioTitle, Studio, Honour, Person):
+    office = (ChangeRequest, LeaderTerm)
+    for model in (*awards, *office, ProofFile, AuditEntry, LoginThrottle, User, PatentInventor, AchievementCompleter,
+                  Patent, Achievement, StudioTitle, Studio, Honour, Person):
         session.execute(delete(model).execution_options(synchronize_session=False))
     # The bulk deletes bypass the identity map: drop the stale objects so lookups go to the database.
     session.expunge_all()

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ..catalogue import patent_numbers
 from ..catalogue.services import AchievementData, PatentData
 from ..models import Category, District, PatentKind
+from ..office.models import ControlledField
 from .services import ProfileData
 
 MIN_YEAR = 1949
@@ -271,14 +272,29 @@ class ProfileForm(ChineseForm):
                            render_kw={"placeholder": "如：电力、机械制造"})
     district = ChoiceField("所在地区", choices=_enum_choices(District, "请选择所在地区"),
                            validators=[DataRequired("请选择所在地区")])
+    # 行业, 依托单位 and 所在地区 are public facets: a change here is a request the office approves.
+    host_unit = StringField("依托单位", validators=[Optional(), Length(max=120, message="依托单位不能超过 120 个字")])
 
     def fill_from(self, studio) -> None:
         self.intro.data, self.members.data, self.industry.data = studio.intro, studio.members, studio.industry
         self.district.data = studio.district.value if studio.district else ""
+        self.host_unit.data = studio.host_unit
+
+    def show_requested(self, requests) -> None:
+        """Pending change requests: the fields show the value asked for (typing the current one back withdraws it)."""
+        for request in requests:
+            if not request.is_pending:
+                continue
+            if request.field is ControlledField.DISTRICT:
+                district = District.from_label(request.new_value)
+                self.district.data = district.value if district else self.district.data
+            else:
+                getattr(self, request.field.value).data = request.new_value
 
     def to_data(self) -> ProfileData:
         return ProfileData(intro=(self.intro.data or "").strip(), members=self.members.data,
-                           industry=self.industry.data.strip(), district=District(self.district.data))
+                           industry=self.industry.data.strip(), district=District(self.district.data),
+                           host_unit=(self.host_unit.data or "").strip())
 
 
 class UploadForm(ChineseForm):

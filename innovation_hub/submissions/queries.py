@@ -18,7 +18,8 @@ from .models import ProofFile
 log = logging.getLogger(__name__)
 SIMILAR_SHOWN = 5
 # The dashboard lists first what the studio has to act on.
-ACTION_ORDER = {RecordStatus.RETURNED: 0, RecordStatus.DRAFT: 1, RecordStatus.SUBMITTED: 2, RecordStatus.APPROVED: 3}
+ACTION_ORDER = {RecordStatus.RETURNED: 0, RecordStatus.DRAFT: 1, RecordStatus.SUBMITTED: 2, RecordStatus.APPROVED: 3,
+                RecordStatus.UNPUBLISHED: 4}
 
 
 @dataclass

@@ -23,6 +23,9 @@ from ..catalogue.services import (
 from ..database import lock, write_transaction
 from ..errors import PermissionDenied
 from ..models import District, RecordStatus, utcnow
+from ..office.changes import diff
+from ..office.models import ControlledField
+from ..office.services import request_changes
 from .models import ProofFile
 from .uploads import CheckedUpload, path_of, store
 
@@ -146,17 +149,24 @@ class ProfileData:
     members: int | None
     industry: str
     district: District
+    host_unit: str = ""
 
 
-def update_profile(actor, studio: Studio, data: ProfileData) -> None:
-    """A studio edits its own profile (name, level and titles stay with the administrators)."""
+def update_profile(actor, studio: Studio, data: ProfileData) -> list:
+    """A studio edits its own profile: members and 简介 at once; 行业, 依托单位 and 地区 (public facets the office
+    controls) become change requests the office decides. Returns the requests made."""
     if not studio.can_edit_profile(actor):
         raise PermissionDenied("只能修改本工作室的资料")
     with write_transaction():
         lock(studio)
+        before = {"成员人数": studio.members, "简介": studio.intro}
         studio.intro, studio.members = data.intro.strip(), data.members
-        studio.industry, studio.district = data.industry.strip(), data.district
-        audit(actor, "studio.edit", "studio", studio.id, studio.name)
+        lines = diff(before, {"成员人数": studio.members, "简介": studio.intro})
+        if lines:
+            audit(actor, "studio.edit", "studio", studio.id, studio.name, "\n".join(lines))
+        return request_changes(actor, studio, {
+            ControlledField.INDUSTRY: data.industry, ControlledField.DISTRICT: data.district.label,
+            ControlledField.HOST_UNIT: data.host_unit or studio.host_unit})
 
 
 def attach_file(actor, record: Achievement | Patent, upload: CheckedUpload, public: bool = False) -> ProofFile:

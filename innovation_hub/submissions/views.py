@@ -21,6 +21,7 @@ from ..catalogue.services import CatalogueError
 from ..errors import PermissionDenied
 from ..extensions import db
 from ..models import RecordStatus
+from ..office import queries as office_queries
 from ..security import roles_required
 from . import queries, services
 from .forms import AchievementForm, PatentForm, ProfileForm, UploadForm
@@ -100,13 +101,16 @@ def dashboard():
 def profile():
     studio = _studio()
     form = ProfileForm()
+    requests = office_queries.requests_of_studio(studio.id)
     if request.method == "GET":
         form.fill_from(studio)
+        form.show_requested(requests)
     if form.validate_on_submit():
-        services.update_profile(current_user, studio, form.to_data())
-        flash("工作室资料已保存", "success")
+        requests = services.update_profile(current_user, studio, form.to_data())
+        flash("工作室资料已保存" + ("；" + "、".join(r.field.label for r in requests) + "的变更已提交市总工会审核，"
+                                    "同意后生效" if requests else ""), "success")
         return redirect(url_for("submissions.profile"))
-    return render_template("submissions/profile.html", studio=studio, form=form), _form_status()
+    return render_template("submissions/profile.html", studio=studio, form=form, requests=requests), _form_status()
 
 
 # ------------------------------------------------------------------ achievements

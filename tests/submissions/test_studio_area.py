@@ -271,9 +271,12 @@ def test_a_studio_edits_its_own_profile_only(world, studio_client):
     assert response.status_code == 302
     db.session.expire_all()
     a, b = db.session.get(Studio, world.a.id), db.session.get(Studio, world.b.id)
-    assert (a.intro, a.members, a.industry, a.district) == ("新的简介", 20, "电力", District.LONGCHENG)
+    # 行业 and 地区 are public facets the office controls: they wait for its approval (tests/office).
+    assert (a.intro, a.members, a.industry, a.district) == ("新的简介", 20, "机械制造", District.SHUANGTA)
     assert (b.intro, b.members, b.industry, b.district) == ("示例工作室简介。", 12, "机械制造", District.SHUANGTA)
     assert "新的简介" in text(studio_client.get(f"/studios/{world.a.id}"))
+    page = text(studio_client.get("/studio/profile"))
+    assert "行业：机械制造 → 电力" in page and "所在地区：双塔区 → 龙城区" in page and "待审核" in page
 
 
 @pytest.mark.parametrize("changes, message", [
