@@ -73,6 +73,7 @@ def register_models() -> None:
     from .awards import models as _awards  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
     from .catalogue import versioning as _versioning  # noqa: F401
+    from .lifecycle import models as _lifecycle  # noqa: F401
     from .search import models as _search  # noqa: F401
     from .submissions import models as _submissions  # noqa: F401
 
@@ -110,6 +111,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(submissions_views.files_bp)
     from .review.views import bp as review_bp
     app.register_blueprint(review_bp)
+    from .lifecycle.views import admin_bp as lifecycle_admin_bp
+    from .lifecycle.views import studio_bp as lifecycle_studio_bp
+    app.register_blueprint(lifecycle_admin_bp)
+    app.register_blueprint(lifecycle_studio_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_api_bp)

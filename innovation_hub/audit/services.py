@@ -49,6 +49,15 @@ ACTIONS = {
     "award.ballots_issue": "发放投票码",
     "award.ballots_reveal": "打印或下载投票码",
     "award.ballots_void": "作废投票码批次",
+    "lifecycle.year_open": "开启年度考核",
+    "lifecycle.year_close": "结束年度考核",
+    "lifecycle.report_save": "保存年度报告",
+    "lifecycle.report_submit": "提交年度报告",
+    "lifecycle.report_return": "退回年度报告",
+    "lifecycle.report_grade": "评定年度考核",
+    "lifecycle.recheck": "记录复核结果",
+    "studio.delist": "摘牌",
+    "studio.restore": "恢复工作室",
 }
 
 
