@@ -109,6 +109,10 @@ class AnnualReport(TimestampMixin, db.Model):
     def is_filed(self) -> bool:
         return self.status is ReportStatus.SUBMITTED
 
+    @property
+    def is_returned(self) -> bool:
+        return self.status is ReportStatus.RETURNED
+
     def can_edit(self, user) -> bool:
         """The owning studio, until it submits (or after the office returned it), while the year is open."""
         return (user.is_authenticated and user.studio_id == self.studio_id and self.review_year.is_open
