@@ -11,6 +11,7 @@ import pytest
 
 from innovation_hub.catalogue.patent_numbers import make_number
 from innovation_hub.catalogue.services import AchievementData, PatentData
+from innovation_hub.lifecycle import services as lifecycle
 from innovation_hub.models import Category, PatentKind, RecordStatus
 from innovation_hub.submissions import services
 from innovation_hub.submissions.uploads import check_upload
@@ -77,6 +78,20 @@ RULES = {
     "submissions.file_upload": ("POST", STUDIO_RECORD_POST, {"kind": "achievements", "record_id": "draft_achievement"}),
     "submissions.file_delete": ("POST", STUDIO_RECORD_POST, {"file_id": "file_to_delete"}),
     "files.file_download": ("GET", PRIVATE_FILE, {"file_id": "private_file"}),
+    "lifecycle_admin.overview": ("GET", ADMIN, {}),
+    "lifecycle_admin.year_open": ("POST", ADMIN_POST, {}),
+    "lifecycle_admin.year_detail": ("GET", ADMIN, {"year": "review_year"}),
+    "lifecycle_admin.year_close": ("POST", ADMIN_POST, {"year": "review_year"}),
+    "lifecycle_admin.report_detail": ("GET", ADMIN, {"report_id": "report_a"}),
+    "lifecycle_admin.report_grade": ("POST", ADMIN_POST, {"report_id": "report_a"}),
+    "lifecycle_admin.report_return": ("POST", ADMIN_POST, {"report_id": "report_a"}),
+    "lifecycle_admin.rechecks": ("GET", ADMIN, {}),
+    "lifecycle_admin.recheck": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "lifecycle_admin.delist": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "lifecycle_admin.restore": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "lifecycle_studio.studio_home": ("GET", STUDIO, {}),
+    "lifecycle_studio.report_form": ("GET", STUDIO, {"year": "review_year"}),  # each studio its own report
+    "lifecycle_studio.report_submit": ("POST", ("login", "ok", "ok", 403, 403), {"year": "review_year"}),
 }
 
 
@@ -112,6 +127,10 @@ def world(app):
         "submitted_patent": submitted_patent.id, "private_file": private_file.id,
         "file_to_delete": file_to_delete.id, "spare_user": gen_user("spare", "judge").id,
     }
+    review_year = lifecycle.open_year(users["admin"], 2025, lifecycle.today())
+    report_a = lifecycle.save_report(studio_a, review_year, lifecycle.ReportData(None, 1, 1, "甲的年度报告"))
+    lifecycle.submit_report(studio_a, report_a)
+    objects.update(review_year=review_year.year, report_a=report_a.id)
     clients = {"anonymous": app.test_client()}
     for role, user in users.items():
         clients[role] = app.test_client()

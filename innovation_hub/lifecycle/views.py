@@ -270,7 +270,7 @@ def report_submit(year: int):
     report = queries.report_of(review_year.id, studio.id)
     if report is None:
         flash("请先填写并保存年度报告，再提交", "warning")
-        return redirect(url_for("lifecycle_studio.report_form", year=year)), 303
+        return redirect(url_for("lifecycle_studio.report_form", year=year))
     try:
         services.submit_report(current_user, report)
     except LifecycleError as error:
