@@ -131,7 +131,6 @@ def person_detail(record: PersonRecord) -> dict:
 def stats(s: CatalogueStats) -> dict:
     return {
         "studios": s.studios,  # 有效 studios; with include_delisted=1 the 摘牌 ones too
-        "studios_delisted": s.studios_delisted,
         "studios_by_level": {k.label: v for k, v in s.studios_by_level.items()},
         "achievements": s.achievements,
         "achievements_by_category": {k.label: v for k, v in s.achievements_by_category.items()},
