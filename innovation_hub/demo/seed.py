@@ -63,6 +63,7 @@ from ..submissions.uploads import path_of
 from . import vocabulary as v
 from .accounts import DemoLogins, ReviewPlan, load_demo_accounts
 from .awards import DEMO_BALLOTS, AwardsPlan, DemoAwards, load_demo_awards, plan_awards
+from .lifecycle_history import load_lifecycle_history
 from .studios import NameMaker, PlannedStudio, apportion, level_of, plan_studios
 from .writing import Writer, patent_abstract, patent_title, wan_text
 
@@ -164,6 +165,7 @@ def seed_demo(force: bool = False, progress: Progress | None = None) -> SeedSumm
                 upsert_patent(data, status=RecordStatus.APPROVED)
         logins = load_demo_accounts(plan.review)
         awards = load_demo_awards(plan.awards, plan.review.studio_name)
+        load_lifecycle_history(plan.review.studio_name)
         summary = _summarise(session)
     # Only once the rows are gone for good: a rolled-back --force keeps its files.
     for stored_name in removed_files:

@@ -99,7 +99,7 @@ class AnnualReport(TimestampMixin, db.Model):
     grade: Mapped[Grade | None] = mapped_column(enum_column(Grade))
     grade_comment: Mapped[str] = mapped_column(Text, default="")
     graded_at: Mapped[datetime | None]
-    graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     review_year: Mapped[ReviewYear] = relationship(back_populates="reports", lazy="joined")
     studio: Mapped[Studio] = relationship()
@@ -134,7 +134,7 @@ class Recheck(db.Model):
     doc_number: Mapped[str] = mapped_column(String(80), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     studio: Mapped[Studio] = relationship()
 
@@ -154,6 +154,6 @@ class StatusChange(db.Model):
     # The titles this 摘牌 revoked, so a 恢复 gives back exactly those (not ones 撤销 on their own before).
     revoked_title_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     studio: Mapped[Studio] = relationship()

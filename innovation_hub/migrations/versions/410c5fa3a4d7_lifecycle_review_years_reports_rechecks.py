@@ -48,7 +48,7 @@ def upgrade():
     sa.Column('graded_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['graded_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['graded_by_id'], ['users.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['review_year_id'], ['review_years.id'], ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['studio_id'], ['studios.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id'),
@@ -67,7 +67,7 @@ def upgrade():
     sa.Column('reason', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['studio_id'], ['studios.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
@@ -85,7 +85,7 @@ def upgrade():
     sa.Column('revoked_title_ids', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], ),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['studio_id'], ['studios.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
