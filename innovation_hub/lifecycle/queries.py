@@ -190,6 +190,7 @@ class HistoryEvent:
     title: str
     detail: str = ""
     doc_number: str = ""
+    cause: str = ""  # a 摘牌's cause (年度考核不合格, 复核不通过, 其他原因)
 
 
 def studio_history(studio_id: int) -> list[HistoryEvent]:
@@ -210,7 +211,8 @@ def studio_history(studio_id: int) -> list[HistoryEvent]:
                                    recheck.doc_number))
     for change in db.session.execute(select(StatusChange).where(StatusChange.studio_id == studio_id)).scalars():
         title = change.action.label + (f"（{change.cause.label}）" if change.cause else "")
-        events.append(HistoryEvent(change.decided_on, change.action.value, title, change.reason, change.doc_number))
+        events.append(HistoryEvent(change.decided_on, change.action.value, title, change.reason, change.doc_number,
+                                   change.cause.label if change.cause else ""))
     events.sort(key=lambda e: e.on, reverse=True)
     return events
 

@@ -12,13 +12,16 @@ from flask_login import current_user
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import Role
 from ..catalogue.models import Studio
-from ..errors import PermissionDenied
+from ..errors import BadRequest, PermissionDenied
 from ..extensions import db
 from ..security import roles_required
 from . import queries, services
 from .forms import DelistForm, GradeForm, OpenYearForm, RecheckForm, ReportForm, RestoreForm, ReturnReportForm
 from .models import AnnualReport, DelistCause, Grade, RecheckOutcome, ReportStatus
 from .services import LifecycleError
+
+# The year page's tabs: which studios its table lists.
+SHOW = {"all": "全部", "unfiled": "未报", "filed": "已报"}
 
 admin_bp = Blueprint("lifecycle_admin", __name__, url_prefix="/admin/lifecycle")
 studio_bp = Blueprint("lifecycle_studio", __name__, url_prefix="/studio/annual-review")
@@ -72,8 +75,13 @@ def year_open():
 @roles_required(Role.ADMIN)
 def year_detail(year: int, error: str | None = None):
     review_year = _year_or_404(year)
-    return render_template("lifecycle/admin/year.html", review_year=review_year,
-                           progress=queries.year_progress(review_year), close_form=ConfirmForm(formdata=None),
+    show = request.args.get("show") or "all"
+    if show not in SHOW:
+        raise BadRequest(f"显示范围“{show}”无效，可选：{'、'.join(f'{k}（{v}）' for k, v in SHOW.items())}")
+    progress = queries.year_progress(review_year)
+    rows = [r for r in progress.rows if show == "all" or r.filed == (show == "filed")]
+    return render_template("lifecycle/admin/year.html", review_year=review_year, progress=progress, rows=rows,
+                           show=show, shows=SHOW, close_form=ConfirmForm(formdata=None),
                            error=error), 400 if error else 200
 
 

@@ -24,9 +24,9 @@ def _studio(name: str) -> Studio:
 
 def test_a_year_from_opening_to_delisting_changes_the_public_pages_and_figures(app):
     year = services.today().year - 1
-    a = gen_studio("甲电力创近站工作室", titles=[TitleData(Level.CITY, 2016, "市总工会"),
+    a = gen_studio("甲电力创新工作室", titles=[TitleData(Level.CITY, 2016, "市总工会"),
                                             TitleData(Level.PROVINCIAL, 2020, "省总工会")])
-    gen_studio("乙钢铁创近站工作室")
+    gen_studio("乙钢铁创新工作室")
     gen_achievement(a, "变压器在线监测装置", year=year)
     gen_achievement(a, "往年的成果", year=year - 3)
     gen_patent(a, "一种绝缘子清扫装置", year=year)
@@ -60,7 +60,10 @@ def test_a_year_from_opening_to_delisting_changes_the_public_pages_and_figures(a
 
     # The office sees the progress, returns it; the studio corrects and submits again.
     progress = office.get(f"/admin/lifecycle/years/{year}").get_data(as_text=True)
-    assert "甲电力创近站工作室" in progress and "乙钢铁创近站工作室" in progress and "未填报" in progress
+    assert "甲电力创新工作室" in progress and "乙钢铁创新工作室" in progress and "未填报" in progress
+    unfiled = office.get(f"/admin/lifecycle/years/{year}?show=unfiled").get_data(as_text=True)
+    assert "乙钢铁创新工作室" in unfiled and "甲电力创新工作室" not in unfiled.split('id="progress-table"')[1]
+    assert office.get(f"/admin/lifecycle/years/{year}?show=some").status_code == 400
     assert office.post(f"/admin/lifecycle/reports/{report.id}/return", data={"reason": "请补充测算依据"}).status_code == 302
     assert "请补充测算依据" in studio_a.get(f"/studio/annual-review/{year}").get_data(as_text=True)
     assert studio_a.post(f"/studio/annual-review/{year}", data=form).status_code == 302
@@ -84,7 +87,7 @@ def test_a_year_from_opening_to_delisting_changes_the_public_pages_and_figures(a
         "decided_on": services.today().isoformat(), "cause": "review", "doc_number": "朝工发〔2026〕3号",
         "reason": "年度考核不合格且整改不到位"})
     assert r.status_code == 302
-    studio = _studio("甲电力创近站工作室")
+    studio = _studio("甲电力创新工作室")
     assert studio.status is StudioStatus.DELISTED and studio.delisted_on == services.today()
     assert {t.state for t in studio.titles} == {TitleState.REVOKED} and studio.level is None
 
@@ -94,9 +97,9 @@ def test_a_year_from_opening_to_delisting_changes_the_public_pages_and_figures(a
     assert public.get("/api/v1/studios").json["total"] == 1
     assert public.get("/api/v1/studios?include_delisted=1").json["total"] == 2
     assert public.get(f"/api/v1/studios/{a.id}").json["status"] == "摘牌"
-    assert "甲电力创近站工作室" not in public.get("/studios").get_data(as_text=True)
+    assert "甲电力创新工作室" not in public.get("/studios").get_data(as_text=True)
     listed = public.get("/studios?include_delisted=1").get_data(as_text=True)
-    assert "甲电力创近站工作室" in listed and "已摘牌" in listed
+    assert "甲电力创新工作室" in listed and "已摘牌" in listed
     home = public.get("/").get_data(as_text=True)
     assert "有效工作室 1 个，另有 1 个已摘牌" in home
     page = public.get(f"/studios/{a.id}").get_data(as_text=True)
@@ -112,7 +115,7 @@ def test_a_year_from_opening_to_delisting_changes_the_public_pages_and_figures(a
     assert office.post(f"/admin/lifecycle/studios/{a.id}/restore", data={
         "decided_on": services.today().isoformat(), "reason": "整改验收合格"}).status_code == 302
     db.session.expire_all()
-    studio = _studio("甲电力创近站工作室")
+    studio = _studio("甲电力创新工作室")
     assert studio.status is StudioStatus.ACTIVE and studio.level is Level.PROVINCIAL
     assert public.get("/api/v1/stats").json["studios"] == 2
     assert "恢复" in public.get(f"/studios/{a.id}").get_data(as_text=True)
