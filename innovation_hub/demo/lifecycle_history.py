@@ -1,4 +1,4 @@
-"""Demo lifecycle history: two closed 年度考核 years with grades, the current year half filed, a few 复核, one 摘牌.
+"""Demo lifecycle history: two closed 年度考核 years with grades, the current year half filed, 复核, one 摘牌.
 
 Runs inside seed-demo's transaction, after the catalogue and the demo logins. The catalogue's numbers stay
 as they are: 149 studios in the database, of which one is 摘牌, so the site shows 148 有效 by default.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import delete, func, select
@@ -75,7 +75,8 @@ def load_lifecycle_history(demo_studio_name: str) -> None:
         DELISTED_ON, DelistCause.REVIEW, "连续两个年度考核不合格，经督促整改仍未达到要求（示例数据）",
         "朝工发〔2025〕9号（示例）"))
 
-    review_year = services.open_year(admin, OPEN_YEAR, max(date(OPEN_YEAR + 1, 3, 31), services.today()),
+    deadline = max(date(OPEN_YEAR + 1, 3, 31), services.today() + timedelta(days=30))  # still ahead on any demo day
+    review_year = services.open_year(admin, OPEN_YEAR, deadline,
                                      f"请各工作室如实填报{OPEN_YEAR}年度工作情况（示例数据）")
     for studio in studios:
         if studio is delisted or studio is demo or first_named[studio.id] > OPEN_YEAR:
@@ -134,12 +135,13 @@ def _report(rng, review_year, studio, achievements, values, patents, admin, *, s
 
 
 def _rechecks(rng, studios, delisted, demo, admin) -> None:
-    """Eight studios passed their 复核 in late 2024; one failed its 复核 and waits for the office's 摘牌."""
+    """Most studios named before 2022 passed a 复核 in late 2024; a dozen are left due; one failed and waits for 摘牌."""
     candidates = [s for s in studios if s is not delisted and s is not demo and s.named_year and s.named_year <= 2021]
-    chosen = rng.sample(candidates, 9)
-    for studio in chosen[:8]:
+    rng.shuffle(candidates)
+    failed, left_due = candidates[0], 12
+    for studio in candidates[1 + left_due:]:
         db.session.add(Recheck(studio_id=studio.id, decided_on=date(2024, 11, 20), outcome=RecheckOutcome.PASSED,
                                doc_number="朝工发〔2024〕21号（示例）", reason="", created_by_id=admin.id))
-    db.session.add(Recheck(studio_id=chosen[8].id, decided_on=date(2025, 11, 28), outcome=RecheckOutcome.FAILED,
+    db.session.add(Recheck(studio_id=failed.id, decided_on=date(2025, 11, 28), outcome=RecheckOutcome.FAILED,
                            doc_number="朝工发〔2025〕30号（示例）", reason="近三年无新增成果，活动记录缺失（示例数据）",
                            created_by_id=admin.id))

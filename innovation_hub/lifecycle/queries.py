@@ -76,11 +76,19 @@ class YearProgress:
 
 
 def year_progress(review_year: ReviewYear) -> YearProgress:
-    """Every studio expected to file (the 有效 ones, and any that filed before a 摘牌): unfiled first, then by name."""
+    """Every studio expected to file: the 有效 ones named by that year, and any that filed (before a 摘牌, say).
+
+    Unfiled first, then filed and ungraded, then graded; by name within each.
+    """
     reports = {r.studio_id: r for r in db.session.execute(
         select(AnnualReport).where(AnnualReport.review_year_id == review_year.id)).scalars()}
-    studios = db.session.execute(select(Studio).where(
-        (Studio.status == ACTIVE) | Studio.id.in_(list(reports) or [-1])).order_by(Studio.name)).scalars()
+    first_named = select(StudioTitle.studio_id, func.min(StudioTitle.year).label("year")).group_by(
+        StudioTitle.studio_id).subquery()
+    studios = db.session.execute(
+        select(Studio).outerjoin(first_named, first_named.c.studio_id == Studio.id).where(
+            ((Studio.status == ACTIVE) & (first_named.c.year.is_(None) | (first_named.c.year <= review_year.year)))
+            | Studio.id.in_(list(reports) or [-1])
+        ).order_by(Studio.name)).scalars()
     rows = [ProgressRow(s, reports.get(s.id)) for s in studios]
     rows.sort(key=lambda r: (r.filed, r.report is not None and r.report.grade is not None))
     progress = YearProgress(rows, expected=len(rows), filed=sum(r.filed for r in rows))
