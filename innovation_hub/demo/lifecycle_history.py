@@ -135,8 +135,9 @@ def _report(rng, review_year, studio, achievements, values, patents, admin, *, s
 
 
 def _rechecks(rng, studios, delisted, demo, admin) -> None:
-    """Most studios named before 2022 passed a 复核 in late 2024; a dozen are left due; one failed and waits for 摘牌."""
-    candidates = [s for s in studios if s is not delisted and s is not demo and s.named_year and s.named_year <= 2021]
+    """Most studios named before 2022 passed a 复核 in late 2024, a dozen are left due, one failed (待摘牌)."""
+    candidates = [s for s in studios
+                  if s is not delisted and s is not demo and s.named_year and s.named_year <= 2021]
     rng.shuffle(candidates)
     failed, left_due = candidates[0], 12
     for studio in candidates[1 + left_due:]:

@@ -17,7 +17,6 @@ from .models import (
     Grade,
     Recheck,
     RecheckOutcome,
-    ReportStatus,
     ReviewYear,
     StatusAction,
     StatusChange,

@@ -64,7 +64,8 @@ def test_a_year_from_opening_to_delisting_changes_the_public_pages_and_figures(a
     unfiled = office.get(f"/admin/lifecycle/years/{year}?show=unfiled").get_data(as_text=True)
     assert "乙钢铁创新工作室" in unfiled and "甲电力创新工作室" not in unfiled.split('id="progress-table"')[1]
     assert office.get(f"/admin/lifecycle/years/{year}?show=some").status_code == 400
-    assert office.post(f"/admin/lifecycle/reports/{report.id}/return", data={"reason": "请补充测算依据"}).status_code == 302
+    r = office.post(f"/admin/lifecycle/reports/{report.id}/return", data={"reason": "请补充测算依据"})
+    assert r.status_code == 302
     assert "请补充测算依据" in studio_a.get(f"/studio/annual-review/{year}").get_data(as_text=True)
     assert studio_a.post(f"/studio/annual-review/{year}", data=form).status_code == 302
     assert studio_a.post(f"/studio/annual-review/{year}/submit").status_code == 302
