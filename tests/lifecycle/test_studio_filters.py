@@ -41,3 +41,23 @@ def test_include_delisted_is_a_checkbox_and_a_bad_value_is_a_400(app, client):
     assert client.get("/api/v1/studios?include_delisted=maybe").status_code == 400
     # The figures count the 有效 studio only.
     assert client.get("/api/v1/stats").json["studios"] == 1
+
+
+def test_a_bad_figure_in_the_report_is_a_400_and_keeps_what_was_saved(app, client):
+    from innovation_hub.extensions import db
+    from innovation_hub.lifecycle.models import AnnualReport
+    from tests.factories import login
+
+    office = gen_user("office")
+    a = gen_studio("甲工作室")
+    gen_user("studio-a", "studio", studio=a)
+    services.open_year(office, 2025, services.today())
+    login(client, "studio-a")
+    good = {"value_wan": "12", "training_sessions": "3", "apprentices": "2", "activities": "培训"}
+    assert client.post("/studio/annual-review/2025", data=good).status_code == 302
+    r = client.post("/studio/annual-review/2025", data={**good, "value_wan": "十二万", "apprentices": "-1"})
+    page = r.get_data(as_text=True)
+    assert r.status_code == 400 and "应为数字" in page and "带徒人数应在 0 到 100000 之间" in page
+    assert str(db.session.execute(db.select(AnnualReport)).scalar_one().value_wan) == "12.00"
+    assert client.get("/studio/annual-review/1999").status_code == 404
+    assert client.post("/studio/annual-review/2025/submit").status_code == 302
