@@ -7,6 +7,7 @@ shows in a constant number of statements (no N+1).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Select, case, func, or_, select
@@ -177,7 +178,8 @@ class PatentFilters:
         if self.studio_id:
             stmt = stmt.where(Patent.studio_id == self.studio_id)
         if self.year:
-            stmt = stmt.where(Patent.filing_date.between(f"{self.year}-01-01", f"{self.year}-12-31"))
+            # Dates, not "2025-01-01" strings: PostgreSQL has no date >= varchar operator.
+            stmt = stmt.where(Patent.filing_date.between(date(self.year, 1, 1), date(self.year, 12, 31)))
         return stmt
 
     def as_args(self) -> dict[str, str]:

@@ -163,14 +163,18 @@ def pending_delistings() -> list[PendingDelisting]:
 
 def failing_studios(times: int = 2) -> list[tuple[Studio, int]]:
     """有效 studios graded 不合格 in at least `times` closed years: candidates for 摘牌."""
-    stmt = (
-        select(Studio, func.count())
-        .join(AnnualReport, AnnualReport.studio_id == Studio.id)
+    # Ids and counts first: grouping whole Studio rows would group their joined-eager leader too (PostgreSQL refuses).
+    counts = dict(db.session.execute(
+        select(AnnualReport.studio_id, func.count())
         .join(ReviewYear, ReviewYear.id == AnnualReport.review_year_id)
-        .where(Studio.status == ACTIVE, ReviewYear.status == YearStatus.CLOSED, AnnualReport.grade == Grade.FAIL)
-        .group_by(Studio.id).having(func.count() >= times).order_by(Studio.name)
-    )
-    return [(studio, n) for studio, n in db.session.execute(stmt).all()]
+        .where(ReviewYear.status == YearStatus.CLOSED, AnnualReport.grade == Grade.FAIL)
+        .group_by(AnnualReport.studio_id).having(func.count() >= times)
+    ).all())
+    if not counts:
+        return []
+    studios = db.session.execute(select(Studio).where(Studio.id.in_(list(counts)), Studio.status == ACTIVE)
+                                 .order_by(Studio.name)).scalars()
+    return [(studio, counts[studio.id]) for studio in studios]
 
 
 def rechecks_recent(limit: int = 20) -> list[Recheck]:
