@@ -76,6 +76,7 @@ def register_models() -> None:
     from .catalogue import versioning as _versioning  # noqa: F401
     from .ledger import models as _ledger  # noqa: F401
     from .office import models as _office  # noqa: F401
+    from .lifecycle import models as _lifecycle  # noqa: F401
     from .search import models as _search  # noqa: F401
     from .submissions import models as _submissions  # noqa: F401
 
@@ -117,6 +118,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     from .ledger.views import bp as ledger_bp
     app.register_blueprint(ledger_bp)
+    from .lifecycle.views import admin_bp as lifecycle_admin_bp
+    from .lifecycle.views import studio_bp as lifecycle_studio_bp
+    app.register_blueprint(lifecycle_admin_bp)
+    app.register_blueprint(lifecycle_studio_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_api_bp)

@@ -9,6 +9,8 @@ WTF_CSRF_TIME_LIMIT = None
 MAX_CONTENT_LENGTH = 12 * 1024 * 1024
 # Lists shown on one page of the public catalogue.
 PER_PAGE = 20
+# A studio is due for 复核 (re-confirmation) this many years after its naming or its last passed 复核.
+STUDIO_RECHECK_YEARS = 3
 SITE_NAME = "劳模和工匠人才创新工作室成果库"
 SHORT_SITE_NAME = "创新工作室成果库"  # in the navigation bar of a phone
 ORG_NAME = "市总工会"

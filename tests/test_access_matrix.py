@@ -11,6 +11,7 @@ import pytest
 
 from innovation_hub.catalogue.patent_numbers import make_number
 from innovation_hub.catalogue.services import AchievementData, PatentData
+from innovation_hub.lifecycle import services as lifecycle
 from innovation_hub.models import Category, PatentKind, RecordStatus
 from innovation_hub.submissions import services
 from innovation_hub.submissions.uploads import check_upload
@@ -105,6 +106,20 @@ RULES = {
     "office.request_list": ("GET", ADMIN, {}),
     "office.request_approve": ("POST", ADMIN_POST, {"request_id": "change_request"}),
     "office.request_refuse": ("POST", ADMIN_POST, {"request_id": "change_request"}),
+    "lifecycle_admin.overview": ("GET", ADMIN, {}),
+    "lifecycle_admin.year_open": ("POST", ADMIN_POST, {}),
+    "lifecycle_admin.year_detail": ("GET", ADMIN, {"year": "review_year"}),
+    "lifecycle_admin.year_close": ("POST", ADMIN_POST, {"year": "review_year"}),
+    "lifecycle_admin.report_detail": ("GET", ADMIN, {"report_id": "report_a"}),
+    "lifecycle_admin.report_grade": ("POST", ADMIN_POST, {"report_id": "report_a"}),
+    "lifecycle_admin.report_return": ("POST", ADMIN_POST, {"report_id": "report_a"}),
+    "lifecycle_admin.rechecks": ("GET", ADMIN, {}),
+    "lifecycle_admin.recheck": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "lifecycle_admin.delist": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "lifecycle_admin.restore": ("GET", ADMIN, {"studio_id": "studio_a"}),
+    "lifecycle_studio.studio_home": ("GET", STUDIO, {}),
+    "lifecycle_studio.report_form": ("GET", STUDIO, {"year": "review_year"}),  # each studio its own report
+    "lifecycle_studio.report_submit": ("POST", ("login", "ok", "ok", 403, 403), {"year": "review_year"}),
 }
 
 
@@ -157,6 +172,10 @@ def world(app):
         "change_request": services.update_profile(studio_a, a, services.ProfileData(
             intro=a.intro, members=a.members, industry="电力", district=a.district))[0].id,
     }
+    review_year = lifecycle.open_year(users["admin"], 2025, lifecycle.today())
+    report_a = lifecycle.save_report(studio_a, review_year, lifecycle.ReportData(None, 1, 1, "甲的年度报告"))
+    lifecycle.submit_report(studio_a, report_a)
+    objects.update(review_year=review_year.year, report_a=report_a.id)
     clients = {"anonymous": app.test_client()}
     for role, user in users.items():
         clients[role] = app.test_client()

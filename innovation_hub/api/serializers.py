@@ -35,6 +35,8 @@ def studio_summary(studio: Studio, counts: tuple[int, int] | None = None) -> dic
         "host_unit": studio.host_unit,
         "industry": studio.industry,
         "district": label(studio.district),
+        "status": label(studio.status),
+        "delisted_on": studio.delisted_on.isoformat() if studio.delisted_on else None,
     }
     if counts is not None:
         out["achievements"], out["patents"] = counts
@@ -77,6 +79,7 @@ def studio_detail(studio: Studio, achievements: list[Achievement], patents: list
                 "year": t.year,
                 "doc_number": t.doc_number,
                 "state": t.state.label,
+                "revoked_on": t.revoked_on.isoformat() if t.revoked_on else None,
             }
             for t in studio.titles
         ],
@@ -127,7 +130,7 @@ def person_detail(record: PersonRecord) -> dict:
 
 def stats(s: CatalogueStats) -> dict:
     return {
-        "studios": s.studios,
+        "studios": s.studios,  # 有效 studios; with include_delisted=1 the 摘牌 ones too
         "studios_by_level": {k.label: v for k, v in s.studios_by_level.items()},
         "achievements": s.achievements,
         "achievements_by_category": {k.label: v for k, v in s.achievements_by_category.items()},

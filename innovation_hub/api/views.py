@@ -57,4 +57,5 @@ def person(person_id: int):
 @bp.get("/stats")
 @cached_page
 def stats():
-    return jsonify(serializers.stats(queries.catalogue_stats()))
+    return jsonify(serializers.stats(queries.catalogue_stats(
+        queries.flag_arg(request.args, "include_delisted", "含已摘牌"))))

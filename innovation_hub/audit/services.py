@@ -70,6 +70,15 @@ ACTIONS = {
     "ledger.confirm": "确认导入台账",
     "ledger.import": "导入台账",
     "ledger.fail": "台账校验或导入失败",
+    "lifecycle.year_open": "开启年度考核",
+    "lifecycle.year_close": "结束年度考核",
+    "lifecycle.report_save": "保存年度报告",
+    "lifecycle.report_submit": "提交年度报告",
+    "lifecycle.report_return": "退回年度报告",
+    "lifecycle.report_grade": "评定年度考核",
+    "lifecycle.recheck": "记录复核结果",
+    "studio.delist": "摘牌",
+    "studio.restore": "恢复工作室",
 }
 
 

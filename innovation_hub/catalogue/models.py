@@ -161,6 +161,10 @@ class Studio(TimestampMixin, db.Model):
         self.level = best.level if best else None
         self.named_year = best.year if best else None
 
+    @property
+    def is_delisted(self) -> bool:
+        return self.status is StudioStatus.DELISTED
+
     def can_edit_profile(self, user) -> bool:
         return user.is_authenticated and (user.is_admin or user.studio_id == self.id)
 

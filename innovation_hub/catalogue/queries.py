@@ -7,6 +7,7 @@ shows in a constant number of statements (no N+1).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Select, case, func, or_, select
@@ -15,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..errors import BadRequest
 from ..extensions import db
-from ..models import Category, District, Level, PatentKind, RecordStatus
+from ..models import Category, District, Level, PatentKind, RecordStatus, StudioStatus
 from .leadership import LeaderTerm
 from .models import Achievement, AchievementCompleter, Patent, PatentInventor, Person, Studio
 
@@ -54,11 +55,24 @@ def per_page_arg(args: MultiDict, default: int) -> int:
     return int_arg(args, "per_page", "每页条数", 1, 100) or default
 
 
+def flag_arg(args: MultiDict, name: str, title: str) -> bool:
+    """A checkbox or switch parameter: 1/on/true ticks it, 0/false/absent does not."""
+    raw = (args.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "off", "no"):
+        return False
+    if raw in ("1", "on", "true", "yes"):
+        return True
+    raise BadRequest(f"{title}“{raw}”无效，可选：1（是）或 0（否）")
+
+
 @dataclass(frozen=True)
 class StudioFilters:
     level: Level | None = None
     industry: str | None = None
     district: District | None = None
+    q: str | None = None  # a substring of the name or the host unit
+    # 摘牌 studios leave the lists and counts unless asked for (含已摘牌, include_delisted=1).
+    include_delisted: bool = False
 
     @classmethod
     def from_args(cls, args: MultiDict) -> StudioFilters:
@@ -66,9 +80,16 @@ class StudioFilters:
             level=enum_arg(args, "level", Level, "级别"),
             industry=(args.get("industry") or "").strip() or None,
             district=enum_arg(args, "district", District, "所在地区"),
+            q=" ".join((args.get("q") or "").split())[:100] or None,
+            include_delisted=flag_arg(args, "include_delisted", "含已摘牌"),
         )
 
     def apply(self, stmt: Select) -> Select:
+        if not self.include_delisted:
+            stmt = stmt.where(Studio.status == StudioStatus.ACTIVE)
+        for word in (self.q or "").split():
+            stmt = stmt.where(or_(Studio.name.icontains(word, autoescape=True),
+                                  Studio.host_unit.icontains(word, autoescape=True)))
         if self.level:
             stmt = stmt.where(Studio.level == self.level)
         if self.industry:
@@ -128,8 +149,9 @@ class AchievementFilters:
             stmt = stmt.where(Achievement.year <= self.year_to)
         if self.studio_id:
             stmt = stmt.where(Achievement.studio_id == self.studio_id)
-        studio_filters = StudioFilters(self.level, self.industry, self.district)
-        if studio_filters != StudioFilters():
+        # A record keeps its place when its studio is 摘牌: only the studio lists leave those studios out.
+        studio_filters = StudioFilters(self.level, self.industry, self.district, include_delisted=True)
+        if studio_filters != StudioFilters(include_delisted=True):
             stmt = studio_filters.apply(stmt.join(Achievement.studio))
         return stmt
 
@@ -157,7 +179,8 @@ class PatentFilters:
         if self.studio_id:
             stmt = stmt.where(Patent.studio_id == self.studio_id)
         if self.year:
-            stmt = stmt.where(Patent.filing_date.between(f"{self.year}-01-01", f"{self.year}-12-31"))
+            # Dates, not "2025-01-01" strings: PostgreSQL has no date >= varchar operator.
+            stmt = stmt.where(Patent.filing_date.between(date(self.year, 1, 1), date(self.year, 12, 31)))
         return stmt
 
     def as_args(self) -> dict[str, str]:
@@ -170,7 +193,10 @@ def _as_args(filters) -> dict[str, str]:
     out = {}
     for f in fields(filters):
         value = getattr(filters, f.name)
-        if value is not None:
+        if isinstance(value, bool):
+            if value:
+                out[names.get(f.name, f.name)] = "1"
+        elif value is not None:
             out[names.get(f.name, f.name)] = value.value if hasattr(value, "value") else str(value)
     return out
 
@@ -372,13 +398,16 @@ class CatalogueStats:
     by_year_category: dict[int, dict[Category, int]]
     by_industry: dict[str, int]
     by_district: dict[District, int]
+    studios_delisted: int = 0  # 摘牌 studios, counted in `studios` only when include_delisted
+    include_delisted: bool = False
 
 
-def catalogue_stats() -> CatalogueStats:
-    """The report's figures, computed live from the database."""
-    by_level = _grouped(Studio.level)
+def catalogue_stats(include_delisted: bool = False) -> CatalogueStats:
+    """The report's figures, computed live from the database; studios counted are the 有效 ones unless asked."""
+    counted = Studio.id.is_not(None) if include_delisted else Studio.status == StudioStatus.ACTIVE
+    by_level = _grouped(Studio.level, counted)
     by_kind = _grouped(Patent.kind, Patent.status == APPROVED)
-    by_district = _grouped(Studio.district)
+    by_district = _grouped(Studio.district, counted)
     # One pass over the approved achievements gives the per-year, per-category and value figures.
     by_year_category: dict[int, dict[Category, int]] = {}
     by_category: dict[Category, int] = {}
@@ -402,8 +431,11 @@ def catalogue_stats() -> CatalogueStats:
         value_wan=value,
         by_year={year: sum(c.values()) for year, c in by_year_category.items()},
         by_year_category=by_year_category,
-        by_industry=dict(sorted(_grouped(Studio.industry).items(), key=lambda kv: (-kv[1], kv[0]))),
+        by_industry=dict(sorted(_grouped(Studio.industry, counted).items(), key=lambda kv: (-kv[1], kv[0]))),
         by_district={m: by_district.get(m, 0) for m in District},
+        studios_delisted=db.session.execute(select(func.count()).select_from(Studio).where(
+            Studio.status == StudioStatus.DELISTED)).scalar(),
+        include_delisted=include_delisted,
     )
 
 

@@ -26,7 +26,7 @@ def _paginate(stmt, per_page: int | None = None):
 @bp.get("/")
 @cached_page
 def home():
-    stats = queries.catalogue_stats()
+    stats = queries.catalogue_stats(queries.flag_arg(request.args, "include_delisted", "含已摘牌"))
     return render_template(
         "catalogue/home.html", stats=stats, charts=charts.home_charts(stats),
         levels=list(Level), categories=list(Category), kinds=list(PatentKind),
@@ -61,7 +61,10 @@ def studio_detail(studio_id: int):
     if found is None:
         abort(404)
     studio, achievements, patents = found
-    return render_template("catalogue/studio.html", studio=studio, achievements=achievements, patents=patents)
+    from ..lifecycle.queries import studio_history
+
+    return render_template("catalogue/studio.html", studio=studio, achievements=achievements, patents=patents,
+                           history=studio_history(studio.id))
 
 
 @bp.get("/achievements")

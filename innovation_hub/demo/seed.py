@@ -66,6 +66,7 @@ from . import vocabulary as v
 from .accounts import DemoLogins, ReviewPlan, load_demo_accounts
 from .awards import DEMO_BALLOTS, AwardsPlan, DemoAwards, load_demo_awards, plan_awards
 from .office_history import add_office_history
+from .lifecycle_history import load_lifecycle_history
 from .studios import NameMaker, PlannedStudio, apportion, level_of, plan_studios
 from .writing import Writer, patent_abstract, patent_title, wan_text
 
@@ -168,6 +169,7 @@ def seed_demo(force: bool = False, progress: Progress | None = None) -> SeedSumm
         logins = load_demo_accounts(plan.review)
         awards = load_demo_awards(plan.awards, plan.review.studio_name)
         add_office_history(session)
+        load_lifecycle_history(plan.review.studio_name)
         summary = _summarise(session)
     # Only once the rows are gone for good: a rolled-back --force keeps its files.
     for stored_name in removed_files:

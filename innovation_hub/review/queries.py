@@ -25,7 +25,7 @@ KIND_LABELS = {"achievement": "成果", "patent": "专利"}
 # What the audit log's target types are called; others (from later features) show as stored.
 TARGET_TYPES = {"achievement": "成果", "patent": "专利", "studio": "工作室", "user": "账号", "award_round": "评选",
                 "nomination": "参评成果", "assignment": "评审任务", "objection": "异议",
-                "ledger_import": "台账"}
+                "ledger_import": "台账", "review_year": "年度考核", "annual_report": "年度报告"}
 SUBMITTED = RecordStatus.SUBMITTED
 MAX_ID = 2**31 - 1
 

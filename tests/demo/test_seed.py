@@ -32,7 +32,7 @@ from innovation_hub.demo import vocabulary
 from innovation_hub.demo.seed import DemoSeedRefused, build_plan, seed_demo
 from innovation_hub.demo.writing import SAMPLE_MARK
 from innovation_hub.extensions import db
-from innovation_hub.models import Category, District, Level, PatentKind, RecordStatus, TitleState
+from innovation_hub.models import Category, District, Level, PatentKind, RecordStatus, StudioStatus, TitleState
 from innovation_hub.submissions.models import ProofFile
 from innovation_hub.submissions.services import attach_file, save_achievement
 from innovation_hub.submissions.uploads import check_upload, path_of
@@ -137,7 +137,9 @@ def test_seed_demo_writes_the_report_shape(app):
     def counts(column):
         return dict(db.session.execute(select(column, func.count()).group_by(column)).all())
 
-    assert counts(Studio.level) == {Level.NATIONAL: 12, Level.PROVINCIAL: 45, Level.CITY: 92}
+    # One 市级 studio is 摘牌 (demo/lifecycle_history.py): its titles revoked, it has no level; 148 有效.
+    assert counts(Studio.level) == {Level.NATIONAL: 12, Level.PROVINCIAL: 45, Level.CITY: 91, None: 1}
+    assert counts(Studio.status) == {StudioStatus.ACTIVE: 148, StudioStatus.DELISTED: 1}
     assert set(counts(Achievement.category)) == set(Category)
     kinds = counts(Patent.kind)
     assert set(kinds) == set(PatentKind) and kinds[PatentKind.UTILITY] > kinds[PatentKind.INVENTION] > \
