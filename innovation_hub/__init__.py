@@ -110,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(submissions_views.files_bp)
     from .review.views import bp as review_bp
     app.register_blueprint(review_bp)
+    from .figures.views import bp as figures_bp
+    app.register_blueprint(figures_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_api_bp)

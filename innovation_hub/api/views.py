@@ -6,6 +6,7 @@ from flask import Blueprint, abort, jsonify, request
 
 from ..catalogue import queries
 from ..extensions import db
+from ..figures.stats import honest_figures
 from ..page_cache import cached_page
 from . import serializers
 
@@ -57,4 +58,4 @@ def person(person_id: int):
 @bp.get("/stats")
 @cached_page
 def stats():
-    return jsonify(serializers.stats(queries.catalogue_stats()))
+    return jsonify(serializers.stats(queries.catalogue_stats(), honest_figures()))

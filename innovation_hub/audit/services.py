@@ -49,6 +49,11 @@ ACTIONS = {
     "award.ballots_issue": "发放投票码",
     "award.ballots_reveal": "打印或下载投票码",
     "award.ballots_void": "作废投票码批次",
+    "patent.legal_status": "更改专利法律状态",
+    "value.add": "填报分年度经济效益",
+    "value.remove": "删除分年度经济效益",
+    "value.verify": "核实经济效益",
+    "value.unverify": "取消核实经济效益",
 }
 
 
