@@ -77,6 +77,13 @@ RULES = {
     "submissions.file_upload": ("POST", STUDIO_RECORD_POST, {"kind": "achievements", "record_id": "draft_achievement"}),
     "submissions.file_delete": ("POST", STUDIO_RECORD_POST, {"file_id": "file_to_delete"}),
     "files.file_download": ("GET", PRIVATE_FILE, {"file_id": "private_file"}),
+    "figures.legal_status": ("GET", ADMIN, {"patent_id": "public_patent"}),
+    "figures.value_lines": ("GET", ADMIN, {}),
+    "figures.value_verify": ("POST", ADMIN_POST, {"line_id": "value_line"}),
+    "figures.value_unverify": ("POST", ADMIN_POST, {"line_id": "value_line"}),
+    "figures.value_add": ("POST", STUDIO_RECORD_POST, {"achievement_id": "draft_achievement"}),
+    "figures.value_delete": ("POST", STUDIO_RECORD_POST, {"line_id": "value_line_to_delete"}),
+    "figures.value_evidence": ("GET", PRIVATE_FILE, {"line_id": "value_line"}),
 }
 
 
@@ -102,6 +109,14 @@ def world(app):
     services.submit_record(studio_a, submitted_patent)
     private_file = services.attach_file(studio_a, draft, check_upload("证明.pdf", BytesIO(PDF)))
     file_to_delete = services.attach_file(studio_a, draft, check_upload("多余.pdf", BytesIO(PDF)))
+    from decimal import Decimal
+
+    from innovation_hub.figures.services import ValueLineData, add_value_line
+
+    value_line, value_line_to_delete = (
+        add_value_line(studio_a, public_achievement, ValueLineData(year, Decimal("3"), "测算依据"),
+                       check_upload("效益证明.pdf", BytesIO(PDF)))
+        for year in (2022, 2023))
     objects = {
         "studio_a": a.id, "public_achievement": public_achievement.id,
         "public_patent": gen_patent(a, "公开的专利", status=RecordStatus.APPROVED).id,
@@ -111,6 +126,7 @@ def world(app):
         "draft_patent_to_submit": _draft_patent(studio_a, "待提交的专利", 903).id,
         "submitted_patent": submitted_patent.id, "private_file": private_file.id,
         "file_to_delete": file_to_delete.id, "spare_user": gen_user("spare", "judge").id,
+        "value_line": value_line.id, "value_line_to_delete": value_line_to_delete.id,
     }
     clients = {"anonymous": app.test_client()}
     for role, user in users.items():

@@ -28,6 +28,11 @@ from .forms import DERIVED, LegalStatusForm, ValueLineForm
 bp = Blueprint("figures", __name__)
 
 
+@bp.context_processor
+def record_statuses():
+    return {"RecordStatus": RecordStatus}  # the studio's record page, shown again with the form's errors
+
+
 def _flash_error(error: Exception) -> None:
     flash(str(error), "danger")
 
