@@ -48,6 +48,7 @@ from ..catalogue.models import (
     StudioTitle,
 )
 from ..catalogue.patent_numbers import make_number
+from ..catalogue.value_lines import ValueLine
 from ..catalogue.services import (
     AchievementData,
     PatentData,
@@ -62,6 +63,7 @@ from ..submissions.models import ProofFile
 from ..submissions.uploads import path_of
 from . import vocabulary as v
 from .accounts import DemoLogins, ReviewPlan, load_demo_accounts
+from .figures_history import add_figures_history
 from .awards import DEMO_BALLOTS, AwardsPlan, DemoAwards, load_demo_awards, plan_awards
 from .studios import NameMaker, PlannedStudio, apportion, level_of, plan_studios
 from .writing import Writer, patent_abstract, patent_title, wan_text
@@ -164,6 +166,7 @@ def seed_demo(force: bool = False, progress: Progress | None = None) -> SeedSumm
                 upsert_patent(data, status=RecordStatus.APPROVED)
         logins = load_demo_accounts(plan.review)
         awards = load_demo_awards(plan.awards, plan.review.studio_name)
+        add_figures_history(AS_OF.year)
         summary = _summarise(session)
     # Only once the rows are gone for good: a rolled-back --force keeps its files.
     for stored_name in removed_files:
@@ -182,10 +185,13 @@ def _clear_site(session) -> list[str]:
     Returns the stored names of the deleted proof files, to remove from disk after the commit.
     """
     stored_names = list(session.scalars(select(ProofFile.stored_name)))
+    stored_names += session.scalars(select(ValueLine.evidence_stored_name).where(
+        ValueLine.evidence_stored_name.is_not(None)))
     # Award rows refer to users and achievements, so they go first.
     awards = (Certificate, ResultSnapshot, Vote, BallotCode, BallotBatch, BallotFailure, Objection, Score, Assignment,
               RoundJudge, Nomination, Criterion, AwardRound, CaptchaUse, AddressLock)
-    for model in (*awards, ProofFile, AuditEntry, LoginThrottle, User, PatentInventor, AchievementCompleter, Patent,
+    for model in (*awards, ProofFile, ValueLine, AuditEntry, LoginThrottle, User, PatentInventor, AchievementCompleter,
+                  Patent,
                   Achievement, StudioTitle, Studio, Honour, Person):
         session.execute(delete(model).execution_options(synchronize_session=False))
     # The bulk deletes bypass the identity map: drop the stale objects so lookups go to the database.
