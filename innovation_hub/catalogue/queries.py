@@ -135,7 +135,8 @@ class AchievementFilters:
         if self.studio_id:
             stmt = stmt.where(Achievement.studio_id == self.studio_id)
         if self.value:
-            stmt = stmt.where(Achievement.id.in_(select(ValueLine.achievement_id).where(ValueLine.status == self.value)))
+            lines = select(ValueLine.achievement_id).where(ValueLine.status == self.value)
+            stmt = stmt.where(Achievement.id.in_(lines))
         studio_filters = StudioFilters(self.level, self.industry, self.district)
         if studio_filters != StudioFilters():
             stmt = studio_filters.apply(stmt.join(Achievement.studio))

@@ -48,7 +48,6 @@ from ..catalogue.models import (
     StudioTitle,
 )
 from ..catalogue.patent_numbers import make_number
-from ..catalogue.value_lines import ValueLine
 from ..catalogue.services import (
     AchievementData,
     PatentData,
@@ -57,14 +56,15 @@ from ..catalogue.services import (
     upsert_patent,
     upsert_studio,
 )
+from ..catalogue.value_lines import ValueLine
 from ..database import write_transaction
 from ..models import Category, Level, PatentKind, RecordStatus
 from ..submissions.models import ProofFile
 from ..submissions.uploads import path_of
 from . import vocabulary as v
 from .accounts import DemoLogins, ReviewPlan, load_demo_accounts
-from .figures_history import add_figures_history
 from .awards import DEMO_BALLOTS, AwardsPlan, DemoAwards, load_demo_awards, plan_awards
+from .figures_history import add_figures_history
 from .studios import NameMaker, PlannedStudio, apportion, level_of, plan_studios
 from .writing import Writer, patent_abstract, patent_title, wan_text
 

@@ -24,7 +24,8 @@ class LegalStatusForm(ChineseForm):
     )
     reason = TextAreaField("理由", validators=[DataRequired("请填写更改法律状态的理由"),
                                              Length(max=500, message="理由不能超过 500 个字")],
-                           render_kw={"rows": 3, "placeholder": "如：未按规定缴纳年费，专利权于 2024-05-01 终止（公告号…）"})
+                           render_kw={"rows": 3,
+                                      "placeholder": "如：未按规定缴纳年费，专利权于 2024-05-01 终止（公告号…）"})
 
     def chosen(self) -> LegalStatus | None:
         return None if self.status.data == DERIVED else LegalStatus(self.status.data)
@@ -37,7 +38,8 @@ class ValueLineForm(ChineseForm):
                           render_kw={"placeholder": "如 12.5", "inputmode": "decimal"})
     basis = TextAreaField("测算依据", validators=[DataRequired("请填写测算依据"),
                                                Length(max=2000, message="测算依据不能超过 2000 个字")],
-                          render_kw={"rows": 3, "placeholder": "如：年节约电费 8 万元 + 减少停机损失 4.5 万元，财务部门核算"})
+                          render_kw={"rows": 3,
+                                     "placeholder": "如：年节约电费 8 万元 + 减少停机损失 4.5 万元，财务部门核算"})
     evidence = FileField("证明材料（选填，PDF/JPG/PNG）",
                          render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"})
 

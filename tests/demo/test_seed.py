@@ -18,8 +18,6 @@ from sqlalchemy import func, select
 from innovation_hub.accounts.models import LoginThrottle, User
 from innovation_hub.audit.models import AuditEntry
 from innovation_hub.catalogue import patent_numbers
-from innovation_hub.catalogue.value_lines import ValueLine
-from innovation_hub.demo.figures_history import LAPSED_REASON, VERIFIED_ACHIEVEMENTS
 from innovation_hub.catalogue.models import (
     Achievement,
     AchievementCompleter,
@@ -30,11 +28,22 @@ from innovation_hub.catalogue.models import (
     StudioTitle,
 )
 from innovation_hub.catalogue.services import AchievementData
+from innovation_hub.catalogue.value_lines import ValueLine
 from innovation_hub.demo import vocabulary
+from innovation_hub.demo.figures_history import LAPSED_REASON, VERIFIED_ACHIEVEMENTS
 from innovation_hub.demo.seed import DemoSeedRefused, build_plan, seed_demo
 from innovation_hub.demo.writing import SAMPLE_MARK
 from innovation_hub.extensions import db
-from innovation_hub.models import Category, District, LegalStatus, Level, PatentKind, RecordStatus, TitleState, ValueStatus
+from innovation_hub.models import (
+    Category,
+    District,
+    LegalStatus,
+    Level,
+    PatentKind,
+    RecordStatus,
+    TitleState,
+    ValueStatus,
+)
 from innovation_hub.submissions.models import ProofFile
 from innovation_hub.submissions.services import attach_file, save_achievement
 from innovation_hub.submissions.uploads import check_upload, path_of

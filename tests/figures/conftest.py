@@ -1,4 +1,4 @@
-"""Two studios with their accounts and an administrator; a client logged in as the first studio (as in tests/submissions)."""
+"""Two studios with their accounts and an administrator; a client logged in as the first studio."""
 
 from __future__ import annotations
 

@@ -75,7 +75,7 @@ def test_bad_filters_are_a_clear_400(client, patents, query):
 def test_the_export_link_keeps_the_filters(client, patents):
     steel, _, _ = patents
     page = client.get(f"/patents?legal_status=expired&studio={steel.id}&q=布料").get_data(as_text=True)
-    assert f"/patents/export.xlsx?" in page
+    assert "/patents/export.xlsx?" in page
     link = page.split('href="/patents/export.xlsx?')[1].split('"')[0].replace("&amp;", "&")
     assert "legal_status=expired" in link and f"studio={steel.id}" in link and "q=" in link
     workbook = load_workbook(BytesIO(client.get("/patents/export.xlsx?" + link).data))
