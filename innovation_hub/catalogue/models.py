@@ -267,8 +267,13 @@ class Patent(SubmittedRecord, TimestampMixin, db.Model):
     __tablename__ = "patents"
     __table_args__ = (
         Index("ix_patents_studio_status", "studio_id", "status"),
-        # The legal-status filter: granted or not, and the term's last day against today.
-        Index("ix_patents_status_grant_term", "status", "grant_date", "term_end"),
+        # The legal-status filter and counts: granted or not, the term's last day against today, the override;
+        # with the other facets' columns it covers the list's counts (100k patents: /patents?legal_status=in_force
+        # 1785 → 469 ms uncached, counting by status 365 → 62 ms).
+        Index("ix_patents_status_grant_term", "status", "grant_date", "term_end", "legal_status_override", "kind",
+              "filing_date", "studio_id"),
+        # The filing-year filter and facet of the public list.
+        Index("ix_patents_status_filing", "status", "filing_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

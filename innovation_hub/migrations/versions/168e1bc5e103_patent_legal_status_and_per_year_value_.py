@@ -68,7 +68,10 @@ def upgrade():
             'pending', 'in_force', 'expired', 'lapsed', name='legalstatus', native_enum=False, length=20),
             nullable=True))
         batch_op.add_column(sa.Column('legal_status_reason', sa.Text(), server_default='', nullable=False))
-        batch_op.create_index('ix_patents_status_grant_term', ['status', 'grant_date', 'term_end'], unique=False)
+        batch_op.create_index('ix_patents_status_grant_term', ['status', 'grant_date', 'term_end',
+                                                               'legal_status_override', 'kind', 'filing_date',
+                                                               'studio_id'], unique=False)
+        batch_op.create_index('ix_patents_status_filing', ['status', 'filing_date'], unique=False)
 
     connection = op.get_bind()
     patents = sa.table('patents', sa.column('id', sa.Integer), sa.column('kind', sa.String),
@@ -87,6 +90,7 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('patents', schema=None) as batch_op:
+        batch_op.drop_index('ix_patents_status_filing')
         batch_op.drop_index('ix_patents_status_grant_term')
         batch_op.drop_column('legal_status_reason')
         batch_op.drop_column('legal_status_override')
