@@ -40,7 +40,7 @@ class ValueLineForm(ChineseForm):
                                                Length(max=2000, message="测算依据不能超过 2000 个字")],
                           render_kw={"rows": 3,
                                      "placeholder": "如：年节约电费 8 万元 + 减少停机损失 4.5 万元，财务部门核算"})
-    evidence = FileField("证明材料（选填，PDF/JPG/PNG）",
+    evidence = FileField("效益证明文件（选填，PDF/JPG/PNG）",
                          render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"})
 
     def to_data(self) -> ValueLineData:

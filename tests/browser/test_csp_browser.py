@@ -104,7 +104,8 @@ def test_main_pages_of_every_role_run_under_the_csp(live_server, browser):
         hover_charts(page)
         screenshot(page, "csp-home", full_page=False)
         for path in ("/search?q=高炉", "/studios", f"/studios/{ids['studio']}",
-                     f"/achievements/{ids['achievement']}", "/patents?legal_status=in_force", "/awards/", f"/awards/{ids['publicity']}",
+                     f"/achievements/{ids['achievement']}",
+                     "/patents?legal_status=in_force", "/awards/", f"/awards/{ids['publicity']}",
                      f"/awards/{ids['publicity']}/publicity", "/login", "/no-such-page"):
             if path == "/no-such-page":
                 assert page.goto(base + path).status == 404  # an error page runs under the policy too
