@@ -158,3 +158,29 @@ def test_ledger_import_creates_or_adjusts_one_self_reported_line(app, world, tmp
     assert value_of(achievement.id) == Decimal("50.00")
     total = db.session.scalar(select(func.sum(ValueLine.amount_wan)).where(ValueLine.achievement_id == achievement.id))
     assert total == value_of(achievement.id)
+
+
+def test_concurrent_lines_and_verifications_keep_the_total_the_sum(app, world):
+    """Every writer locks the achievement first, so the total is computed from the lines as they now stand."""
+    from tests.test_concurrency import run_together
+
+    achievement = gen_achievement(world.a, "并发填报的成果", value="10", year=2020)
+    first_line = achievement.value_lines[0].id
+
+    def add(year: int):
+        def prepare():
+            user, record = db.session.get(type(world.user_a), world.user_a.id), db.session.get(Achievement,
+                                                                                                achievement.id)
+            db.session.commit()
+            return lambda: services.add_value_line(user, record, ValueLineData(year, Decimal("1.25"), "并发"))
+        return prepare
+
+    def verify():
+        admin, line = db.session.get(type(world.admin), world.admin.id), db.session.get(ValueLine, first_line)
+        db.session.commit()
+        return lambda: services.verify_value_line(admin, line)
+
+    outcomes = run_together(app, [add(2021 + i) for i in range(8)] + [verify])
+    assert outcomes["ok"] == 9, outcomes
+    assert value_of(achievement.id) == Decimal("20.00")
+    assert sum(amount for _, amount, _ in lines_of(achievement.id)) == Decimal("20.00")
