@@ -92,6 +92,8 @@ def test_only_the_office_verifies_and_a_verified_line_stays(app, world, studio_c
     assert login(admin, "admin1").status_code == 302
     listing = admin.get("/admin/values").get_data(as_text=True)
     assert achievement.title in listing and "核实" in listing
+    assert achievement.title not in admin.get("/admin/values?status=verified").get_data(as_text=True)
+    assert admin.get("/admin/values?status=作废").status_code == 400
     assert studio_client.post(f"/admin/values/{line.id}/verify").status_code == 403
     assert admin.post(f"/admin/values/{line.id}/verify").status_code == 302
     db.session.expire_all()
