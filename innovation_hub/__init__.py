@@ -75,8 +75,8 @@ def register_models() -> None:
     from .catalogue import models as _catalogue  # noqa: F401
     from .catalogue import versioning as _versioning  # noqa: F401
     from .ledger import models as _ledger  # noqa: F401
-    from .office import models as _office  # noqa: F401
     from .lifecycle import models as _lifecycle  # noqa: F401
+    from .office import models as _office  # noqa: F401
     from .search import models as _search  # noqa: F401
     from .submissions import models as _submissions  # noqa: F401
 
@@ -122,6 +122,8 @@ def register_blueprints(app: Flask) -> None:
     from .lifecycle.views import studio_bp as lifecycle_studio_bp
     app.register_blueprint(lifecycle_admin_bp)
     app.register_blueprint(lifecycle_studio_bp)
+    from .figures.views import bp as figures_bp
+    app.register_blueprint(figures_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_api_bp)

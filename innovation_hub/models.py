@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,6 +18,11 @@ def utcnow() -> datetime:
 def local_time(value: datetime | None) -> datetime | None:
     """A stored UTC time as the users read it (北京时间)."""
     return value + LOCAL_OFFSET if value is not None else None
+
+
+def local_today() -> date:
+    """Today in 北京时间: a patent's term ends on the city's calendar day, not UTC's."""
+    return (utcnow() + LOCAL_OFFSET).date()
 
 
 class TimestampMixin:
@@ -108,3 +113,19 @@ class District(LabelledEnum):
     CHAOYANG_COUNTY = "chaoyang_county", "朝阳县"
     JIANPING = "jianping", "建平县"
     KAZUO = "kazuo", "喀喇沁左翼蒙古族自治县"
+
+
+class LegalStatus(LabelledEnum):
+    """法律状态 of a patent: derived from its grant date and term end; 失效 only by an administrator's override."""
+
+    PENDING = "pending", "申请中"
+    IN_FORCE = "in_force", "有效"
+    EXPIRED = "expired", "届满"
+    LAPSED = "lapsed", "失效"
+
+
+class ValueStatus(LabelledEnum):
+    """Whether a per-year value line is the studio's own figure or checked by the office."""
+
+    SELF_REPORTED = "self_reported", "自报"
+    VERIFIED = "verified", "已核实"

@@ -62,6 +62,7 @@ _KEPT_HEADERS = ("Content-Disposition",)
 def cached_page(view):
     """Serve `view`'s 200 responses from the page cache while the catalogue is unchanged."""
     from .catalogue.versioning import current_version
+    from .models import local_today
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -69,7 +70,8 @@ def cached_page(view):
         if cache is None or not _cacheable():
             return view(*args, **kwargs)
         version = current_version()
-        key = request.full_path
+        # Also by the day: a patent's legal status (有效 → 届满) changes at midnight without any write.
+        key = f"{local_today().isoformat()} {request.full_path}"
         page = cache.get(key, version)
         if page is None:
             response = make_response(view(*args, **kwargs))

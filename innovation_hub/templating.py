@@ -20,6 +20,14 @@ def format_wan(value) -> str:
     return f"{text} 万元"
 
 
+def format_wan_exact(value) -> str:
+    """An amount always in 万元, without trailing zeros (a part next to a headline written in 亿元)."""
+    if value is None:
+        return "—"
+    text = f"{Decimal(value).quantize(Decimal('0.01')):f}".rstrip("0").rstrip(".")
+    return f"{text} 万元"
+
+
 def url_with(**changes) -> str:
     """The current URL with some query parameters changed (None removes one); page resets."""
     args = request.args.to_dict()
@@ -46,6 +54,7 @@ def figure_part(item: tuple, endpoint: str, arg: str) -> tuple[str, str]:
 
 def register(app: Flask) -> None:
     app.jinja_env.filters["wan"] = format_wan
+    app.jinja_env.filters["wan_exact"] = format_wan_exact
     app.jinja_env.filters["figure_part"] = figure_part
     app.jinja_env.filters["local_time"] = format_local_time
     app.jinja_env.globals["url_with"] = url_with

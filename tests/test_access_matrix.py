@@ -120,6 +120,13 @@ RULES = {
     "lifecycle_studio.studio_home": ("GET", STUDIO, {}),
     "lifecycle_studio.report_form": ("GET", STUDIO, {"year": "review_year"}),  # each studio its own report
     "lifecycle_studio.report_submit": ("POST", ("login", "ok", "ok", 403, 403), {"year": "review_year"}),
+    "figures.legal_status": ("GET", ADMIN, {"patent_id": "public_patent"}),
+    "figures.value_lines": ("GET", ADMIN, {}),
+    "figures.value_verify": ("POST", ADMIN_POST, {"line_id": "value_line"}),
+    "figures.value_unverify": ("POST", ADMIN_POST, {"line_id": "value_line"}),
+    "figures.value_add": ("POST", STUDIO_RECORD_POST, {"achievement_id": "draft_achievement"}),
+    "figures.value_delete": ("POST", STUDIO_RECORD_POST, {"line_id": "value_line_to_delete"}),
+    "figures.value_evidence": ("GET", PRIVATE_FILE, {"line_id": "value_line"}),
 }
 
 
@@ -158,6 +165,14 @@ def world(app):
     services.submit_record(studio_a, submitted_patent)
     private_file = services.attach_file(studio_a, draft, check_upload("证明.pdf", BytesIO(PDF)))
     file_to_delete = services.attach_file(studio_a, draft, check_upload("多余.pdf", BytesIO(PDF)))
+    from decimal import Decimal
+
+    from innovation_hub.figures.services import ValueLineData, add_value_line
+
+    value_line, value_line_to_delete = (
+        add_value_line(studio_a, public_achievement, ValueLineData(year, Decimal("3"), "测算依据"),
+                       check_upload("效益证明.pdf", BytesIO(PDF)))
+        for year in (2022, 2023))
     objects = {
         "studio_a": a.id, "public_achievement": public_achievement.id,
         "public_patent": gen_patent(a, "公开的专利", status=RecordStatus.APPROVED).id,
@@ -171,6 +186,7 @@ def world(app):
         "studio_title": a.titles[0].id,
         "change_request": services.update_profile(studio_a, a, services.ProfileData(
             intro=a.intro, members=a.members, industry="电力", district=a.district))[0].id,
+        "value_line": value_line.id, "value_line_to_delete": value_line_to_delete.id,
     }
     review_year = lifecycle.open_year(users["admin"], 2025, lifecycle.today())
     report_a = lifecycle.save_report(studio_a, review_year, lifecycle.ReportData(None, 1, 1, "甲的年度报告"))

@@ -8,6 +8,7 @@ from flask import url_for
 
 from ..catalogue.models import Achievement, Patent, Person, Studio
 from ..catalogue.queries import CatalogueStats, PersonRecord
+from ..figures.stats import HonestFigures
 
 
 def money(value: Decimal | None) -> float | None:
@@ -62,6 +63,7 @@ def patent_summary(p: Patent) -> dict:
         "kind": label(p.kind),
         "filing_date": p.filing_date.isoformat() if p.filing_date else None,
         "grant_date": p.grant_date.isoformat() if p.grant_date else None,
+        "legal_status": label(p.legal_status),
         "url": url_for("catalogue.patent_detail", patent_id=p.id),
     }
 
@@ -103,6 +105,8 @@ def achievement_detail(a: Achievement) -> dict:
         "completers": [person_ref(p) for p in a.completers],
         "summary": a.summary,
         "patents": [patent_summary(p) for p in a.patents if p.is_public],
+        "value_lines": [{"year": line.year, "amount_wan": money(line.amount_wan), "basis": line.basis,
+                         "status": label(line.status)} for line in a.value_lines],
     }
 
 
@@ -114,6 +118,9 @@ def patent_detail(p: Patent) -> dict:
         "inventors": [person_ref(person) for person in p.inventors],
         "patentee": p.patentee,
         "term_end": p.term_end.isoformat() if p.term_end else None,
+        "legal_status_code": p.legal_status.value,
+        "legal_status_overridden": p.legal_status_override is not None,
+        "legal_status_reason": p.legal_status_reason if p.legal_status_override is not None else "",
         "achievement": achievement_summary(related) if related else None,
         "abstract": p.abstract,
     }
@@ -128,7 +135,8 @@ def person_detail(record: PersonRecord) -> dict:
     }
 
 
-def stats(s: CatalogueStats) -> dict:
+def stats(s: CatalogueStats, figures: HonestFigures) -> dict:
+    """The contract's fields, then the honest parts (patents by legal status, value by verification)."""
     return {
         "studios": s.studios,  # 有效 studios; with include_delisted=1 the 摘牌 ones too
         "studios_by_level": {k.label: v for k, v in s.studios_by_level.items()},
@@ -140,4 +148,10 @@ def stats(s: CatalogueStats) -> dict:
         "by_year": {str(k): v for k, v in s.by_year.items()},
         "by_industry": s.by_industry,
         "by_district": {k.label: v for k, v in s.by_district.items()},
+        "patents_granted": figures.patents_granted,
+        "patents_in_force": figures.patents_in_force,
+        "patents_pending": figures.patents_pending,
+        "patents_by_legal_status": {k.label: v for k, v in figures.patents_by_status.items()},
+        "value_verified_wan": money(figures.value_verified_wan),
+        "value_self_reported_wan": money(figures.value_self_reported_wan),
     }

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, jsonify, request
 
 from ..catalogue import queries
 from ..extensions import db
+from ..figures.stats import honest_figures
 from ..page_cache import cached_page
 from . import serializers
 
@@ -58,4 +59,4 @@ def person(person_id: int):
 @cached_page
 def stats():
     return jsonify(serializers.stats(queries.catalogue_stats(
-        queries.flag_arg(request.args, "include_delisted", "含已摘牌"))))
+        queries.flag_arg(request.args, "include_delisted", "含已摘牌")), honest_figures()))

@@ -79,6 +79,11 @@ ACTIONS = {
     "lifecycle.recheck": "记录复核结果",
     "studio.delist": "摘牌",
     "studio.restore": "恢复工作室",
+    "patent.legal_status": "更改专利法律状态",
+    "value.add": "填报分年度经济效益",
+    "value.remove": "删除分年度经济效益",
+    "value.verify": "核实经济效益",
+    "value.unverify": "取消核实经济效益",
 }
 
 

@@ -15,14 +15,15 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import RecordStatus, utcnow
-from . import leadership
+from ..models import RecordStatus, ValueStatus, utcnow
+from . import leadership, patent_numbers
 from .models import (
     Achievement,
     AchievementCompleter,
@@ -45,13 +46,14 @@ from .services import (
     not_an_achievement_of,
     person_key,
 )
+from .value_lines import LEDGER_BASIS, LineState, ValueLine, ValueMismatch, plan
 from .versioning import mark_changed
 
 CHUNK = 500  # keys per IN (…) list, well under any database's parameter limit
 _STUDIO_FIELDS = ("host_unit", "industry", "district", "members", "intro", "leader_id", "level", "named_year")
 _ACHIEVEMENT_FIELDS = ("title", "category", "year", "value_wan", "summary", "status")
-_PATENT_FIELDS = ("number", "title", "kind", "studio_id", "patentee", "filing_date", "grant_date", "achievement_id",
-                  "abstract", "status")
+_PATENT_FIELDS = ("number", "title", "kind", "studio_id", "patentee", "filing_date", "grant_date", "term_end",
+                  "achievement_id", "abstract", "status")
 
 
 Progress = Callable[[str, list], AbstractContextManager]
@@ -303,16 +305,52 @@ class _Writer:
         old_links = self._links(AchievementCompleter, AchievementCompleter.achievement_id,
                                 [row["id"] for row in existing.values()])
         batch = _Batch("achievement", _ACHIEVEMENT_FIELDS)
-        for data, studio in zip(self._each("achievement", items), studios, strict=True):
+        totals = []  # (item index, id or (studio id, title) when new, year, total): values whose lines must agree
+        for i, (data, studio) in enumerate(zip(self._each("achievement", items), studios, strict=True)):
             people = [self.people[person_key(name, studio["host_unit"])] for name in data.completers]
+            old = existing.get((studio["id"], data.title.strip()))
+            # No value given keeps the per-year lines, whose sum stays the total (value_lines.reconcile).
+            value = data.value_wan if data.value_wan is not None or old is None else old["value_wan"]
             values = {"studio_id": studio["id"], "title": data.title.strip(), "category": data.category,
-                      "year": data.year, "value_wan": data.value_wan, "summary": data.summary, "status": self.status}
-            batch.add(existing.get((studio["id"], values["title"])), values, people, old_links, result)
+                      "year": data.year, "value_wan": value, "summary": data.summary, "status": self.status}
+            if value is not None and (old is None or old["value_wan"] != value):
+                totals.append((i, old["id"] if old else (studio["id"], values["title"]), data.year, value))
+            batch.add(old, values, people, old_links, result)
         ids = self._write_batch(batch, Achievement, AchievementCompleter, "achievement_id", ("studio_id", "title"))
         for values, aid in zip(batch.created, ids, strict=True):
             self.achievement_ids[(values["studio_id"], values["title"])] = aid
         for row in batch.changed:
             self.achievement_ids[(row["studio_id"], row["title"])] = row["id"]
+        self._reconcile_lines([(i, self.achievement_ids[key] if isinstance(key, tuple) else key, year, total)
+                               for i, key, year, total in totals])
+
+    def _reconcile_lines(self, totals: list[tuple[int, int, int, Decimal]]) -> None:
+        """Make each achievement's per-year lines add up to its new total, as value_lines.reconcile does."""
+        existing: dict[int, list[LineState]] = {}
+        for row in _rows(lambda chunk: select(ValueLine.id, ValueLine.achievement_id, ValueLine.year,
+                                              ValueLine.amount_wan, ValueLine.status)
+                         .where(ValueLine.achievement_id.in_(chunk)).order_by(ValueLine.id).with_for_update(),
+                         {aid for _, aid, _, _ in totals}):
+            existing.setdefault(row.achievement_id, []).append(LineState(row.id, row.year, row.amount_wan, row.status))
+        new, changed = [], []
+        for index, aid, year, total in totals:
+            try:
+                step = plan(existing.get(aid, []), total, year)
+            except ValueMismatch as error:
+                raise RecordError("achievement", index, str(error)) from None
+            if step is None:
+                continue
+            target, amount = step
+            if target is None:
+                new.append({"achievement_id": aid, "year": year, "amount_wan": amount, "basis": LEDGER_BASIS,
+                            "status": ValueStatus.SELF_REPORTED, "evidence_name": "", "evidence_content_type": "",
+                            "created_at": self.now, "updated_at": self.now})
+            else:
+                changed.append({"line_id": target.id, "amount_wan": amount, "updated_at": self.now})
+        table = ValueLine.__table__
+        self._execute(insert(table), new)
+        self._execute(update(table).where(table.c.id == bindparam("line_id")).values(
+            amount_wan=bindparam("amount_wan"), updated_at=bindparam("updated_at")), changed)
 
     # ------------------------------------------------------------ patents
 
@@ -347,6 +385,7 @@ class _Writer:
             people = [self.people[person_key(name, studio["host_unit"])] for name in data.inventors]
             values = {"number": number, "title": data.title.strip(), "kind": data.kind, "studio_id": studio["id"],
                       "patentee": data.patentee, "filing_date": data.filing_date, "grant_date": data.grant_date,
+                      "term_end": patent_numbers.term_end(data.kind, data.filing_date),
                       "achievement_id": achievement_id, "abstract": data.abstract, "status": self.status}
             batch.add(existing.get(number), values, people, old_links, result)
         self._write_batch(batch, Patent, PatentInventor, "patent_id", ("number",))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,14 +15,16 @@ from ..extensions import db
 from ..models import (
     Category,
     District,
+    LegalStatus,
     Level,
     PatentKind,
     RecordStatus,
     StudioStatus,
     TimestampMixin,
     TitleState,
+    local_today,
 )
-from . import patent_numbers
+from . import legal_status, patent_numbers
 
 # A studio may change a record while it is a draft or has been returned to it.
 EDITABLE = (RecordStatus.DRAFT, RecordStatus.RETURNED)
@@ -267,7 +269,16 @@ class Patent(SubmittedRecord, TimestampMixin, db.Model):
     """专利, stored under its normalised application number."""
 
     __tablename__ = "patents"
-    __table_args__ = (Index("ix_patents_studio_status", "studio_id", "status"),)
+    __table_args__ = (
+        Index("ix_patents_studio_status", "studio_id", "status"),
+        # The legal-status filter and counts: granted or not, the term's last day against today, the override;
+        # with the other facets' columns it covers the list's counts (100k patents: /patents?legal_status=in_force
+        # 1785 → 469 ms uncached, counting by status 365 → 62 ms).
+        Index("ix_patents_status_grant_term", "status", "grant_date", "term_end", "legal_status_override", "kind",
+              "filing_date", "studio_id"),
+        # The filing-year filter and facet of the public list.
+        Index("ix_patents_status_filing", "status", "filing_date"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
@@ -277,6 +288,12 @@ class Patent(SubmittedRecord, TimestampMixin, db.Model):
     patentee: Mapped[str] = mapped_column(String(200), default="")
     filing_date: Mapped[date | None]
     grant_date: Mapped[date | None]
+    # The last day of protection, from kind and filing date (patent_numbers.term_end), kept on every ORM
+    # write by _keep_term_end below and by catalogue/bulk.py: stored so the legal status filters in SQL.
+    term_end: Mapped[date | None]
+    # An administrator's 法律状态 (e.g. 失效 after unpaid fees) overriding the derived one, with the reason.
+    legal_status_override: Mapped[LegalStatus | None] = mapped_column(enum_column(LegalStatus))
+    legal_status_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     achievement_id: Mapped[int | None] = mapped_column(
         ForeignKey("achievements.id", ondelete="SET NULL"), index=True
     )
@@ -303,10 +320,22 @@ class Patent(SubmittedRecord, TimestampMixin, db.Model):
         return patent_numbers.display(self.number)
 
     @property
-    def term_end(self) -> date | None:
-        return patent_numbers.term_end(self.kind, self.filing_date)
+    def legal_status(self) -> LegalStatus:
+        return legal_status.derive(self.grant_date, self.term_end, self.legal_status_override, local_today())
+
+    @property
+    def derived_legal_status(self) -> LegalStatus:
+        """What the dates say, whatever an administrator set."""
+        return legal_status.derive(self.grant_date, self.term_end, None, local_today())
 
     def __repr__(self) -> str:
         return f"<Patent {self.display_number}>"
+
+
+@event.listens_for(Patent, "before_insert")
+@event.listens_for(Patent, "before_update")
+def _keep_term_end(_mapper, _connection, patent: Patent) -> None:
+    """Every ORM write of a patent (any service) keeps its term end agreeing with kind and filing date."""
+    patent.term_end = patent_numbers.term_end(patent.kind, patent.filing_date)
 
 

@@ -6,6 +6,8 @@ shows in a constant number of statements (no N+1).
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from decimal import Decimal
@@ -16,9 +18,21 @@ from werkzeug.datastructures import MultiDict
 
 from ..errors import BadRequest
 from ..extensions import db
-from ..models import Category, District, Level, PatentKind, RecordStatus, StudioStatus
+from ..models import (
+    Category,
+    District,
+    LegalStatus,
+    Level,
+    PatentKind,
+    RecordStatus,
+    StudioStatus,
+    ValueStatus,
+    local_today,
+)
+from . import legal_status as legal
 from .leadership import LeaderTerm
 from .models import Achievement, AchievementCompleter, Patent, PatentInventor, Person, Studio
+from .value_lines import ValueLine
 
 APPROVED = RecordStatus.APPROVED
 MIN_YEAR, MAX_YEAR = 1950, 2100
@@ -56,13 +70,8 @@ def per_page_arg(args: MultiDict, default: int) -> int:
 
 
 def flag_arg(args: MultiDict, name: str, title: str) -> bool:
-    """A checkbox or switch parameter: 1/on/true ticks it, 0/false/absent does not."""
-    raw = (args.get(name) or "").strip().lower()
-    if raw in ("", "0", "false", "off", "no"):
-        return False
-    if raw in ("1", "on", "true", "yes"):
-        return True
-    raise BadRequest(f"{title}“{raw}”无效，可选：1（是）或 0（否）")
+    """A checkbox or switch parameter: ticked (1/on/true) or not (absent, 0/off/false)."""
+    return bool_arg(args, name, title) or False
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,7 @@ class AchievementFilters:
     district: District | None = None
     q: str | None = None
     sort: str | None = None  # None: newest first; "value": highest economic value first
+    value: ValueStatus | None = None  # achievements with a value line 已核实 (or 自报)
 
     @classmethod
     def from_args(cls, args: MultiDict) -> AchievementFilters:
@@ -132,6 +142,7 @@ class AchievementFilters:
             district=enum_arg(args, "district", District, "所在地区"),
             q=q,
             sort=sort,
+            value=enum_arg(args, "value", ValueStatus, "经济效益状态"),
         )
 
     def apply(self, stmt: Select) -> Select:
@@ -149,6 +160,9 @@ class AchievementFilters:
             stmt = stmt.where(Achievement.year <= self.year_to)
         if self.studio_id:
             stmt = stmt.where(Achievement.studio_id == self.studio_id)
+        if self.value:
+            lines = select(ValueLine.achievement_id).where(ValueLine.status == self.value)
+            stmt = stmt.where(Achievement.id.in_(lines))
         # A record keeps its place when its studio is 摘牌: only the studio lists leave those studios out.
         studio_filters = StudioFilters(self.level, self.industry, self.district, include_delisted=True)
         if studio_filters != StudioFilters(include_delisted=True):
@@ -159,11 +173,37 @@ class AchievementFilters:
         return _as_args(self)
 
 
+def _keyword_arg(args: MultiDict) -> str | None:
+    return " ".join((args.get("q") or "").split())[:100] or None
+
+
+def bool_arg(args: MultiDict, name: str, title: str) -> bool | None:
+    """A yes/no parameter: True, False, or None when absent (no filter)."""
+    raw = (args.get(name) or "").strip().lower()
+    if not raw:
+        return None
+    if raw in ("1", "on", "true", "yes", "是"):
+        return True
+    if raw in ("0", "off", "false", "no", "否"):
+        return False
+    raise BadRequest(f"{title}“{raw}”无效，可选：1（是）、0（否）")
+
+
+def _number_digits(word: str) -> str | None:
+    """The digits of a word typed as (part of) a patent number: ZL2021 1012.3 → 202110123."""
+    cleaned = re.sub(r"[\s.\-]", "", unicodedata.normalize("NFKC", word).upper())
+    cleaned = cleaned[2:] if cleaned.startswith(("ZL", "CN")) else cleaned
+    return cleaned if re.fullmatch(r"\d{3,13}X?", cleaned) else None
+
+
 @dataclass(frozen=True)
 class PatentFilters:
     kind: PatentKind | None = None
     studio_id: int | None = None
-    year: int | None = None
+    year: int | None = None  # the filing year
+    legal_status: LegalStatus | None = None
+    granted: bool | None = None  # 已授权 (whatever the status now) or not yet
+    q: str | None = None  # words of the title, or part of the number
 
     @classmethod
     def from_args(cls, args: MultiDict) -> PatentFilters:
@@ -171,16 +211,29 @@ class PatentFilters:
             kind=enum_arg(args, "kind", PatentKind, "专利类型"),
             studio_id=int_arg(args, "studio", "工作室编号", 1, 2**31),
             year=int_arg(args, "year", "申请年份"),
+            legal_status=enum_arg(args, "legal_status", LegalStatus, "法律状态"),
+            granted=bool_arg(args, "granted", "是否已授权"),
+            q=_keyword_arg(args),
         )
 
     def apply(self, stmt: Select) -> Select:
+        for word in (self.q or "").split():
+            # icontains: ILIKE on PostgreSQL, whose LIKE is case-sensitive; a number matches without its dot.
+            match = Patent.title.icontains(word, autoescape=True)
+            digits = _number_digits(word)
+            if digits:
+                match = or_(match, func.replace(Patent.number, ".", "").contains(digits, autoescape=True))
+            stmt = stmt.where(match)
         if self.kind:
             stmt = stmt.where(Patent.kind == self.kind)
         if self.studio_id:
             stmt = stmt.where(Patent.studio_id == self.studio_id)
         if self.year:
-            # Dates, not "2025-01-01" strings: PostgreSQL has no date >= varchar operator.
             stmt = stmt.where(Patent.filing_date.between(date(self.year, 1, 1), date(self.year, 12, 31)))
+        if self.legal_status:
+            stmt = stmt.where(legal.condition(Patent, self.legal_status, local_today()))
+        if self.granted is not None:
+            stmt = stmt.where(Patent.grant_date.is_not(None) if self.granted else Patent.grant_date.is_(None))
         return stmt
 
     def as_args(self) -> dict[str, str]:
@@ -193,10 +246,9 @@ def _as_args(filters) -> dict[str, str]:
     out = {}
     for f in fields(filters):
         value = getattr(filters, f.name)
-        if isinstance(value, bool):
-            if value:
-                out[names.get(f.name, f.name)] = "1"
-        elif value is not None:
+        if value is not None and value != f.default:  # a default (include_delisted=False) stays out of links
+            if isinstance(value, bool):
+                value = "1" if value else "0"
             out[names.get(f.name, f.name)] = value.value if hasattr(value, "value") else str(value)
     return out
 
@@ -299,7 +351,21 @@ def achievement_facets(filters: AchievementFilters) -> dict[str, list[tuple[str,
 
 
 def patent_facets(filters: PatentFilters) -> dict[str, list[tuple[str, str, int]]]:
-    return {"kind": _enum_options(PatentKind, _facet(filters, "kind", Patent.kind, Patent.status == APPROVED))}
+    """Kind, legal status, filing year and studio, each counted under the other filters."""
+    approved = Patent.status == APPROVED
+    statuses = {LegalStatus(k): n for k, n in _facet(filters, "legal_status", legal.expression(Patent, local_today()),
+                                                      approved).items()}
+    years = _facet(filters, "year", func.extract("year", Patent.filing_date), approved)
+    # Counted on patents alone (no join: the planner keeps the patents' indexes), named afterwards.
+    per_studio = _facet(filters, "studio_id", Patent.studio_id, approved)
+    names = dict(db.session.execute(select(Studio.id, Studio.name).where(Studio.id.in_(per_studio))).all())
+    studios = sorted(((sid, names[sid], n) for sid, n in per_studio.items()), key=lambda s: (-s[2], s[1]))
+    return {
+        "kind": _enum_options(PatentKind, _facet(filters, "kind", Patent.kind, approved)),
+        "legal_status": _enum_options(LegalStatus, statuses),
+        "year": [(str(int(y)), str(int(y)), years[y]) for y in sorted(years, reverse=True)],
+        "studio": [(str(sid), name, n) for sid, name, n in studios],
+    }
 
 
 def industries() -> list[str]:
@@ -329,7 +395,8 @@ def public_achievement(achievement_id: int) -> Achievement | None:
     return db.session.execute(
         select(Achievement)
         .where(Achievement.id == achievement_id, Achievement.status == APPROVED)
-        .options(selectinload(Achievement.completer_links), selectinload(Achievement.patents))
+        .options(selectinload(Achievement.completer_links), selectinload(Achievement.patents),
+                 selectinload(Achievement.value_lines))
     ).scalar_one_or_none()
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from ..database import lock_key, write_cache, write_transaction
 from ..extensions import db
 from ..models import Category, District, Level, PatentKind, RecordStatus, TitleState
-from . import patent_numbers
+from . import patent_numbers, value_lines
 from .leadership import set_leader
 from .models import Achievement, Honour, Patent, Person, Studio, StudioTitle
 
@@ -200,11 +200,21 @@ def _set_ordered(links: list, people_proxy, people: list[Person], created: bool)
 
 def fill_achievement(achievement: Achievement, data: AchievementData, studio: Studio, status: RecordStatus,
                      created: bool) -> bool:
-    """Write `data` into `achievement` (of `studio`); return whether anything changed."""
+    """Write `data` into `achievement` (of `studio`); return whether anything changed.
+
+    The value given is the achievement's total: its per-year lines are made to agree (value_lines.reconcile);
+    no value keeps the lines and their sum.
+    """
+    old_lines = [(line.year, line.amount_wan) for line in achievement.value_lines]
+    try:
+        value = value_lines.reconcile(achievement, data.value_wan, data.year)
+    except value_lines.ValueMismatch as error:
+        raise CatalogueError(str(error)) from None
     changed = _assign(
-        achievement, title=data.title.strip(), category=data.category, year=data.year, value_wan=data.value_wan,
+        achievement, title=data.title.strip(), category=data.category, year=data.year, value_wan=value,
         summary=data.summary, status=status,
     )
+    changed |= not created and old_lines != [(line.year, line.amount_wan) for line in achievement.value_lines]
     people = _people(data.completers, studio.host_unit)
     changed |= _set_ordered(achievement.completer_links, achievement.completers, people, created)
     return changed

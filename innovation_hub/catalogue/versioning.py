@@ -12,8 +12,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ..database import flushed_changes
 from ..extensions import db
 from .models import Achievement, AchievementCompleter, Honour, Patent, PatentInventor, Person, Studio, StudioTitle
+from .value_lines import ValueLine
 
-TRACKED = (Studio, StudioTitle, Person, Honour, Achievement, AchievementCompleter, Patent, PatentInventor)
+# Patent includes its legal status override; ValueLine the per-year value figures the home page shows.
+TRACKED = (Studio, StudioTitle, Person, Honour, Achievement, AchievementCompleter, Patent, PatentInventor, ValueLine)
 _FLAG = "catalogue_changed"
 
 

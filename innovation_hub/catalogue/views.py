@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..figures.stats import honest_figures
 from ..ledger.downloads import workbook_response
 from ..models import Category, Level, PatentKind
 from ..page_cache import cached_page
@@ -28,7 +29,7 @@ def _paginate(stmt, per_page: int | None = None):
 def home():
     stats = queries.catalogue_stats(queries.flag_arg(request.args, "include_delisted", "含已摘牌"))
     return render_template(
-        "catalogue/home.html", stats=stats, charts=charts.home_charts(stats),
+        "catalogue/home.html", stats=stats, charts=charts.home_charts(stats), figures=honest_figures(),
         levels=list(Level), categories=list(Category), kinds=list(PatentKind),
     )
 
@@ -104,7 +105,7 @@ def patent_list():
     studio = db.session.get(Studio, filters.studio_id) if filters.studio_id else None
     return render_template(
         "catalogue/patent_list.html", page=page, filters=filters, studio=studio,
-        kind_options=queries.patent_facets(filters)["kind"],
+        facets=queries.patent_facets(filters),
     )
 
 

@@ -57,6 +57,7 @@ from ..catalogue.services import (
     upsert_patent,
     upsert_studio,
 )
+from ..catalogue.value_lines import ValueLine
 from ..database import write_transaction
 from ..models import Category, Level, PatentKind, RecordStatus
 from ..office.models import ChangeRequest
@@ -65,8 +66,9 @@ from ..submissions.uploads import path_of
 from . import vocabulary as v
 from .accounts import DemoLogins, ReviewPlan, load_demo_accounts
 from .awards import DEMO_BALLOTS, AwardsPlan, DemoAwards, load_demo_awards, plan_awards
-from .office_history import add_office_history
+from .figures_history import add_figures_history
 from .lifecycle_history import load_lifecycle_history
+from .office_history import add_office_history
 from .studios import NameMaker, PlannedStudio, apportion, level_of, plan_studios
 from .writing import Writer, patent_abstract, patent_title, wan_text
 
@@ -170,6 +172,7 @@ def seed_demo(force: bool = False, progress: Progress | None = None) -> SeedSumm
         awards = load_demo_awards(plan.awards, plan.review.studio_name)
         add_office_history(session)
         load_lifecycle_history(plan.review.studio_name)
+        add_figures_history(AS_OF.year)
         summary = _summarise(session)
     # Only once the rows are gone for good: a rolled-back --force keeps its files.
     for stored_name in removed_files:
@@ -188,12 +191,14 @@ def _clear_site(session) -> list[str]:
     Returns the stored names of the deleted proof files, to remove from disk after the commit.
     """
     stored_names = list(session.scalars(select(ProofFile.stored_name)))
+    stored_names += session.scalars(select(ValueLine.evidence_stored_name).where(
+        ValueLine.evidence_stored_name.is_not(None)))
     # Award rows refer to users and achievements, so they go first.
     awards = (Certificate, ResultSnapshot, Vote, BallotCode, BallotBatch, BallotFailure, Objection, Score, Assignment,
               RoundJudge, Nomination, Criterion, AwardRound, CaptchaUse, AddressLock)
     office = (ChangeRequest, LeaderTerm)
-    for model in (*awards, *office, ProofFile, AuditEntry, LoginThrottle, User, PatentInventor, AchievementCompleter,
-                  Patent, Achievement, StudioTitle, Studio, Honour, Person):
+    for model in (*awards, *office, ProofFile, ValueLine, AuditEntry, LoginThrottle, User, PatentInventor,
+                  AchievementCompleter, Patent, Achievement, StudioTitle, Studio, Honour, Person):
         session.execute(delete(model).execution_options(synchronize_session=False))
     # The bulk deletes bypass the identity map: drop the stale objects so lookups go to the database.
     session.expunge_all()

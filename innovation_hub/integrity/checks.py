@@ -44,6 +44,7 @@ from ..catalogue.models import (
     Studio,
     highest_valid_title,
 )
+from ..catalogue.value_lines import ValueLine
 from ..extensions import db
 from ..models import RecordStatus
 from ..submissions.models import ProofFile
@@ -136,6 +137,19 @@ def proof_files() -> list[str]:
             head = f.read(16)
         if not head.startswith(SIGNATURES.get(content_type, ())):
             found.append(f"{label}：文件 {stored} 的内容不是记录的类型 {content_type}")
+    for line_id, achievement_id, stored, original, content_type in db.session.execute(
+            select(ValueLine.id, ValueLine.achievement_id, ValueLine.evidence_stored_name, ValueLine.evidence_name,
+                   ValueLine.evidence_content_type)
+            .where(ValueLine.evidence_stored_name.is_not(None)).order_by(ValueLine.id)):
+        known.add(stored)
+        label = f"效益证明（成果 #{achievement_id} 的分年度效益 #{line_id}，“{original}”）"
+        path = folder / stored if stored and "/" not in stored and "\\" not in stored else None
+        if path is None or not path.is_file():
+            found.append(f"{label}：文件 {stored} 不在上传目录中")
+            continue
+        with open(path, "rb") as f:
+            if not f.read(16).startswith(SIGNATURES.get(content_type, ())):
+                found.append(f"{label}：文件 {stored} 的内容不是记录的类型 {content_type}")
     now = time.time()
     for path in sorted(folder.iterdir()):
         # A dot file is an upload still being written (or one whose writer was killed), renamed only when whole.
@@ -171,8 +185,9 @@ def _approved_without(model, link, owner_column, noun: str, people: str) -> list
 def catalogue() -> list[str]:
     """Patent numbers and kinds, ordered completers and inventors, each record's studio, each studio's level."""
     found: list[str] = []
-    for patent_id, number, kind, title in db.session.execute(
-            select(Patent.id, Patent.number, Patent.kind, Patent.title).order_by(Patent.id)):
+    for patent_id, number, kind, title, filing_date, term_end in db.session.execute(
+            select(Patent.id, Patent.number, Patent.kind, Patent.title, Patent.filing_date, Patent.term_end)
+            .order_by(Patent.id)):
         try:
             normal = patent_numbers.normalise(number)
         except patent_numbers.PatentNumberError as error:
@@ -183,6 +198,10 @@ def catalogue() -> list[str]:
         elif patent_numbers.kind_of(number) is not kind:
             found.append(f"专利 #{patent_id}《{title}》：类型为“{kind.label}”，但专利号 {number} 的类型位表示"
                          f"“{patent_numbers.kind_of(number).label}”")
+        if term_end != patent_numbers.term_end(kind, filing_date):
+            found.append(f"专利 #{patent_id}《{title}》：保护期至存为 {term_end or '空'}，"
+                         f"按类型和申请日应为 {patent_numbers.term_end(kind, filing_date) or '空'}")
+    found += _value_totals()
     found += _position_gaps(AchievementCompleter, AchievementCompleter.achievement_id, Achievement, "成果", "完成人")
     found += _position_gaps(PatentInventor, PatentInventor.patent_id, Patent, "专利", "发明人")
     found += _approved_without(Achievement, AchievementCompleter, AchievementCompleter.achievement_id, "成果", "完成人")
@@ -198,6 +217,20 @@ def catalogue() -> list[str]:
         if (studio.level, studio.named_year) != expected:
             found.append(f"工作室 #{studio.id}“{studio.name}”：显示级别 {_level(studio.level, studio.named_year)}，"
                          f"按有效称号应为 {_level(*expected)}")
+    return found
+
+
+def _value_totals() -> list[str]:
+    """An achievement's 经济效益 is the sum of its per-year lines (none without lines)."""
+    sums = select(ValueLine.achievement_id, func.sum(ValueLine.amount_wan).label("total")) \
+        .group_by(ValueLine.achievement_id).subquery()
+    found = []
+    for achievement_id, title, value, total in db.session.execute(
+            select(Achievement.id, Achievement.title, Achievement.value_wan, sums.c.total)
+            .outerjoin(sums, sums.c.achievement_id == Achievement.id).order_by(Achievement.id)):
+        if (value is None) != (total is None) or (value is not None and value != total):
+            found.append(f"成果 #{achievement_id}《{title}》：经济效益 {value if value is not None else '空'} 万元，"
+                         f"分年度效益合计 {total if total is not None else '无'} 万元")
     return found
 
 

@@ -68,8 +68,11 @@ def _record_url(record) -> str:
     return url_for("submissions.patent_detail", patent_id=record.id)
 
 
-def _record_page(record, upload_form: UploadForm | None = None, status: int = 200):
-    """The studio's page of one record: its fields, status, reason if returned, proof files, actions."""
+def _record_page(record, upload_form: UploadForm | None = None, status: int = 200, value_form=None):
+    """The studio's page of one record: its fields, status, reason if returned, proof files, actions
+    (an achievement's also its per-year value lines, figures/views.py)."""
+    from ..figures.forms import ValueLineForm
+
     similar = []
     if isinstance(record, Achievement) and record.can_edit(current_user):
         similar = queries.similar_achievements(record.title, record.id)
@@ -78,7 +81,7 @@ def _record_page(record, upload_form: UploadForm | None = None, status: int = 20
         template, record=record, slug=SLUGS[type(record)], kind=KIND_NAMES[type(record)], noun=NOUNS[type(record)],
         files=queries.record_files(record),
         upload_form=upload_form or UploadForm(formdata=None), similar=similar,
-        max_mb=MAX_BYTES // (1024 * 1024),
+        max_mb=MAX_BYTES // (1024 * 1024), value_form=value_form or ValueLineForm(formdata=None),
     ), status
 
 

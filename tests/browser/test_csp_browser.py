@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from innovation_hub.accounts.models import User
 from innovation_hub.awards.models import Assignment, AwardRound, RoundState, VoteMode
-from innovation_hub.catalogue.models import Achievement, Studio
+from innovation_hub.catalogue.models import Achievement, Patent, Studio
 from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
 from innovation_hub.models import RecordStatus
@@ -68,13 +68,15 @@ def _ids(app) -> dict:
             Achievement.status == RecordStatus.APPROVED).order_by(Achievement.id)).first()
         waiting = db.session.scalars(select(Achievement).where(
             Achievement.status == RecordStatus.SUBMITTED).order_by(Achievement.id)).first()
+        patent = db.session.scalars(select(Patent).where(Patent.status == RecordStatus.APPROVED)
+                                    .order_by(Patent.id)).first()
         rounds = {r.state: r.id for r in db.session.scalars(select(AwardRound))}
         judge_entry = db.session.scalars(
             select(Assignment.nomination_id).join(Assignment.judge)
             .where(Assignment.round_id == rounds[RoundState.SCORING], Assignment.conflict.is_(False),
                    User.username == "judge", Assignment.submitted_at.is_(None))
         ).first()
-        return {"studio": studio.id, "achievement": achievement.id, "waiting": waiting.id,
+        return {"studio": studio.id, "achievement": achievement.id, "waiting": waiting.id, "patent": patent.id,
                 "scoring": rounds[RoundState.SCORING], "publicity": rounds[RoundState.PUBLICITY],
                 "judge_entry": judge_entry}
 
@@ -102,7 +104,8 @@ def test_main_pages_of_every_role_run_under_the_csp(live_server, browser):
         hover_charts(page)
         screenshot(page, "csp-home", full_page=False)
         for path in ("/search?q=高炉", "/studios", f"/studios/{ids['studio']}",
-                     f"/achievements/{ids['achievement']}", "/awards/", f"/awards/{ids['publicity']}",
+                     f"/achievements/{ids['achievement']}",
+                     "/patents?legal_status=in_force", "/awards/", f"/awards/{ids['publicity']}",
                      f"/awards/{ids['publicity']}/publicity", "/login", "/no-such-page"):
             if path == "/no-such-page":
                 assert page.goto(base + path).status == 404  # an error page runs under the policy too
@@ -120,7 +123,8 @@ def test_main_pages_of_every_role_run_under_the_csp(live_server, browser):
         for path in ("/admin/users", "/admin/review", f"/admin/review/achievement/{ids['waiting']}", "/admin/audit",
                      "/admin/awards/", f"/admin/awards/{ids['publicity']}", f"/admin/awards/{ids['publicity']}/ranking",
                      f"/admin/awards/{ids['scoring']}/progress", f"/admin/awards/{ids['scoring']}/assignments",
-                     f"/admin/awards/{ids['publicity']}/objections", "/account/password"):
+                     f"/admin/awards/{ids['publicity']}/objections", "/admin/values",
+                     f"/admin/patents/{ids['patent']}/legal-status", "/account/password"):
             visit(page, base + path)
         screenshot(page, "csp-admin-objections", full_page=False)
 

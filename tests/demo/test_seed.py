@@ -28,11 +28,23 @@ from innovation_hub.catalogue.models import (
     StudioTitle,
 )
 from innovation_hub.catalogue.services import AchievementData
+from innovation_hub.catalogue.value_lines import ValueLine
 from innovation_hub.demo import vocabulary
+from innovation_hub.demo.figures_history import LAPSED_REASON, VERIFIED_ACHIEVEMENTS
 from innovation_hub.demo.seed import DemoSeedRefused, build_plan, seed_demo
 from innovation_hub.demo.writing import SAMPLE_MARK
 from innovation_hub.extensions import db
-from innovation_hub.models import Category, District, Level, PatentKind, RecordStatus, StudioStatus, TitleState
+from innovation_hub.models import (
+    Category,
+    District,
+    LegalStatus,
+    Level,
+    PatentKind,
+    RecordStatus,
+    StudioStatus,
+    TitleState,
+    ValueStatus,
+)
 from innovation_hub.submissions.models import ProofFile
 from innovation_hub.submissions.services import attach_file, save_achievement
 from innovation_hub.submissions.uploads import check_upload, path_of
@@ -169,6 +181,12 @@ def test_seed_demo_writes_the_report_shape(app):
         assert {p.host_unit for p in patent.inventors} == {patent.studio.host_unit}
     assert 3 <= sum(p.grant_date is None for p in patents) <= 30
     assert 0.4 <= sum(p.achievement_id is not None for p in patents) / len(patents) <= 0.6
+    # Honest figures (demo/figures_history.py): one 失效 by the office, value lines adding up to the total.
+    assert [p.legal_status_reason for p in patents if p.legal_status is LegalStatus.LAPSED] == [LAPSED_REASON]
+    lines = db.session.scalars(select(ValueLine).join(ValueLine.achievement)
+                               .where(Achievement.status == RecordStatus.APPROVED)).all()
+    assert sum(line.amount_wan for line in lines) == Decimal("12000.00")
+    assert sum(line.status is ValueStatus.VERIFIED for line in lines) == VERIFIED_ACHIEVEMENTS
 
     # People are shared across records: a person page lists several.
     records = Counter(db.session.scalars(select(AchievementCompleter.person_id)).all())
