@@ -48,12 +48,17 @@ test-deps: $(VENV)/.installed-test
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(BROWSER_DEBS) >/dev/null; }
 
-# The whole suite on SQLite, then again on PostgreSQL (a throwaway cluster on loopback, started by
-# tests/databases.py through scripts/pg_server.py unless TEST_PG_URL names a running server).
+# The whole suite on SQLite and, at the same time on the second core, on PostgreSQL (a throwaway cluster
+# on loopback, started by tests/databases.py through scripts/pg_server.py unless TEST_PG_URL names a
+# running server). The PostgreSQL run's output is shown after the SQLite run's. Each run alone:
+# `make test-sqlite`, `make test-postgresql`.
 test: test-deps
-	@status=0; \
-	echo "== 测试：SQLite =="; $(BIN)/pytest || status=1; \
-	echo "== 测试：PostgreSQL =="; TEST_DB=postgresql $(BIN)/pytest || status=1; \
+	@status=0; pg_log="$$(mktemp /tmp/innovation-hub-test-pg.XXXXXX.log)"; \
+	TEST_DB=postgresql $(BIN)/pytest -p no:cacheprovider >"$$pg_log" 2>&1 & pg=$$!; \
+	trap 'kill $$pg 2>/dev/null; rm -f "$$pg_log"' INT TERM; \
+	echo "== 测试：SQLite（PostgreSQL 同时在运行，结果随后显示）=="; $(BIN)/pytest || status=1; \
+	wait $$pg || status=1; \
+	echo "== 测试：PostgreSQL =="; cat "$$pg_log"; rm -f "$$pg_log"; \
 	exit $$status
 
 test-sqlite: test-deps

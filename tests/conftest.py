@@ -8,7 +8,7 @@ from flask import g
 from innovation_hub import create_app
 from innovation_hub.extensions import db, upgrade_schema
 
-from .databases import SECRET_KEY, postgres
+from .databases import SECRET_KEY, postgres, sqlite_template
 
 
 def pytest_report_header(config):
@@ -18,6 +18,8 @@ def pytest_report_header(config):
 def pytest_sessionfinish(session, exitstatus):
     if postgres is not None:
         postgres.close()
+    if sqlite_template is not None:
+        sqlite_template.close()
 
 
 @pytest.fixture
@@ -39,6 +41,8 @@ def database_url(monkeypatch):
 @pytest.fixture
 def app(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("INNOVATION_HUB_INSTANCE", str(tmp_path / "instance"))
+    if sqlite_template is not None:
+        sqlite_template.copy_to(tmp_path / "instance")  # already migrated: upgrade_schema() below finds it current
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
 
     def _fresh_login_per_request():

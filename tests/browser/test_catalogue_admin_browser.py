@@ -4,7 +4,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from innovation_hub.catalogue.models import Achievement, Patent
+from innovation_hub.catalogue.models import Achievement, Patent, Studio
+from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
 from innovation_hub.models import RecordStatus
 from tests.browser.conftest import screenshot
@@ -20,16 +21,34 @@ def _first_approved(app, model):
         return record.id, record.title
 
 
-def test_office_adds_a_studio_edits_and_unpublishes(live_server, page):
-    base, app = live_server
-    achievement_id, _ = _first_approved(app, Achievement)
-    patent_id, patent_title = _first_approved(app, Patent)
+NEW_STUDIO = "浏览器测试焊接创新工作室"
+
+
+@pytest.fixture
+def restored_demo(live_server):
+    """The other browser tests read the same demo site: put back what this test changes."""
+    _base, app = live_server
+    achievement_id, achievement_title = _first_approved(app, Achievement)
+    patent = _first_approved(app, Patent)
+    yield achievement_id, patent
+    with app.app_context(), write_transaction() as session:
+        session.get(Achievement, achievement_id).title = achievement_title
+        record = session.get(Patent, patent[0])
+        record.status, record.return_reason = RecordStatus.APPROVED, ""
+        studio = session.execute(select(Studio).where(Studio.name == NEW_STUDIO)).scalar_one_or_none()
+        if studio is not None:
+            session.delete(studio)
+
+
+def test_office_adds_a_studio_edits_and_unpublishes(live_server, page, restored_demo):
+    base, _app = live_server
+    achievement_id, (patent_id, patent_title) = restored_demo
 
     sign_in(page, base, "admin")
     page.locator(".navbar .dropdown-toggle").click()
     page.get_by_role("link", name="工作室与成果管理").click()
     page.get_by_role("link", name="新建工作室").click()
-    page.get_by_label("工作室名称").fill("浏览器测试焊接创新工作室")
+    page.get_by_label("工作室名称").fill(NEW_STUDIO)
     page.get_by_label("依托单位").fill("示例重型机械厂")
     page.get_by_label("行业").fill("机械制造")
     page.get_by_label("所在地区").select_option(label="龙城区")
