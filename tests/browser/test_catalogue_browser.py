@@ -13,7 +13,8 @@ pytestmark = pytest.mark.browser
 def test_home_studio_filter_and_studio_page(live_server, page):
     base, _app = live_server
     page.goto(base + "/")
-    expect(page.locator('[data-figure="studios"]')).to_contain_text("148")  # 有效 studios: the demo 摘牌s one of its 149
+    # 有效 studios: the demo 摘牌s one of its 149.
+    expect(page.locator('[data-figure="studios"]')).to_contain_text("148")
     expect(page.locator('[data-figure="achievements"]')).to_contain_text("1031")
     expect(page.locator('[data-figure="patents"]')).to_contain_text("315")
     expect(page.locator('[data-figure="value"]')).to_contain_text("1.2 亿元")

@@ -46,7 +46,8 @@ def test_valid_workbook_imports(app, client, tmp_path):
     assert answer["level"] == "省级" and answer["named_year"] == 2019
     assert answer["leader"]["name"] == "张卫东"
     assert answer["leader"]["honours"] == [{"title": "全国劳动模范", "year": 2015}, {"title": "朝阳工匠", "year": 2019}]
-    assert answer["titles"] == [{"level": "省级", "conferred_by": "", "year": 2019, "doc_number": "", "state": "有效", "revoked_on": None}]
+    assert answer["titles"] == [
+        {"level": "省级", "conferred_by": "", "year": 2019, "doc_number": "", "state": "有效", "revoked_on": None}]
     assert [a["title"] for a in answer["achievements"]] == ["大型轴承快速拆装工装"]
     achievement = client.get(answer["achievements"][0]["url"].replace("/achievements", "/api/v1/achievements"))
     assert [p["name"] for p in achievement.get_json()["completers"]] == ["张卫东", "李秀英", "王强"]
