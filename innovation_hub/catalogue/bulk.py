@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -22,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import RecordStatus, ValueStatus, utcnow
+from ..models import RecordStatus, ValueStatus, local_today, utcnow
 from . import leadership, patent_numbers
 from .models import (
     Achievement,
@@ -283,7 +282,7 @@ class _Writer:
         ids = self._upsert_rows(Studio, "studio", created, changed, _STUDIO_FIELDS, ("name",))
         leadership.sync_terms_bulk(self.session, {**{row["id"]: row["leader_id"] for row in changed},
                                                   **{sid: v["leader_id"] for v, sid in zip(created, ids, strict=True)}},
-                                   set(ids), date.today())
+                                   set(ids), local_today())
         for values, title_changes, sid in zip(created, titles_of_created, ids, strict=True):
             self.studio_rows[values["name"]] = {**values, "id": sid}
             new_titles.extend({"studio_id": sid, **key, **title} for key, title in title_changes)

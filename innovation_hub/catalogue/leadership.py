@@ -12,6 +12,7 @@ from sqlalchemy import ForeignKey, Index, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..models import local_today
 from .models import Person, Studio
 
 
@@ -63,7 +64,7 @@ def set_leader(studio: Studio, person: Person, on: date | None, created: bool = 
     if not created:
         current = open_term(studio)
         if current is not None:
-            current.ended_on = on or date.today()
+            current.ended_on = on or local_today()
     studio.leader = person
     if person.id is None:
         session.flush()

@@ -62,6 +62,14 @@ class Hundredths(TypeDecorator):
 class SubmittedRecord:
     """What achievements and patents share as records a studio submits and administrators review."""
 
+    NOUN: str  # 成果 / 专利, as messages name the kind
+    AUDIT_TARGET: str  # the audit log's target type
+
+    @property
+    def label(self) -> str:
+        """成果“…” / 专利“…”, as messages and the audit log name the record."""
+        return f"{self.NOUN}“{self.title}”"
+
     @property
     def is_public(self) -> bool:
         return self.status is RecordStatus.APPROVED
@@ -233,6 +241,7 @@ class Achievement(SubmittedRecord, TimestampMixin, db.Model):
     """成果: an innovation result of a studio."""
 
     __tablename__ = "achievements"
+    NOUN, AUDIT_TARGET = "成果", "achievement"
     __table_args__ = (
         UniqueConstraint("studio_id", "title", name="uq_achievements_studio_title"),
         Index("ix_achievements_status_year", "status", "year"),
@@ -269,6 +278,7 @@ class Patent(SubmittedRecord, TimestampMixin, db.Model):
     """专利, stored under its normalised application number."""
 
     __tablename__ = "patents"
+    NOUN, AUDIT_TARGET = "专利", "patent"
     __table_args__ = (
         Index("ix_patents_studio_status", "studio_id", "status"),
         # The legal-status filter and counts: granted or not, the term's last day against today, the override;

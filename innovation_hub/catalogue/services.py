@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ..database import lock_key, write_cache, write_transaction
 from ..extensions import db
-from ..models import Category, District, Level, PatentKind, RecordStatus, TitleState
+from ..models import Category, District, Level, PatentKind, RecordStatus, TitleState, local_today
 from . import patent_numbers, value_lines
 from .leadership import set_leader
 from .models import Achievement, Honour, Patent, Person, Studio, StudioTitle
@@ -174,7 +174,7 @@ def upsert_studio(data: StudioData) -> tuple[Studio, bool, bool]:
             members=data.members, intro=data.intro,
         )
         # A new leader ends the running term and starts one today (the person page keeps "曾领办").
-        changed |= set_leader(studio, leader, None if created else date.today(), created=created)
+        changed |= set_leader(studio, leader, None if created else local_today(), created=created)
         changed |= _merge_titles(studio, data.titles)
         old_level = (studio.level, studio.named_year)
         studio.refresh_level()

@@ -19,7 +19,7 @@ from ..catalogue.services import CatalogueError
 from ..catalogue.versioning import mark_changed
 from ..database import lock, write_transaction
 from ..errors import PermissionDenied
-from ..models import LOCAL_OFFSET, StudioStatus, TitleState, utcnow
+from ..models import StudioStatus, TitleState, local_today, utcnow
 from . import queries
 from .models import (
     AnnualReport,
@@ -41,9 +41,8 @@ class LifecycleError(CatalogueError):
     """A lifecycle step not allowed now; the message is for the user (HTTP 400)."""
 
 
-def today() -> date:
-    """The date in 北京时间, the city's calendar."""
-    return (utcnow() + LOCAL_OFFSET).date()
+# The city's calendar day (北京时间): one definition, models.local_today.
+today = local_today
 
 
 def _require_admin(actor) -> None:

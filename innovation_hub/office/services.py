@@ -32,14 +32,12 @@ from ..catalogue.services import (
 from ..database import lock, write_transaction
 from ..errors import PermissionDenied
 from ..extensions import db
-from ..models import District, RecordStatus, TitleState, utcnow
+from ..models import District, RecordStatus, TitleState, local_today, utcnow
 from ..submissions.models import ProofFile
 from ..submissions.uploads import path_of
 from .changes import achievement_fields, diff, patent_fields, shown, studio_fields
 from .models import ChangeRequest, ControlledField, RequestState
 
-NOUNS = {Achievement: "成果", Patent: "专利"}
-TARGETS = {Achievement: "achievement", Patent: "patent"}
 # Tables moved row by row in a merge (with their own rules); every other table pointing at studios.id is
 # moved by one UPDATE, so a feature added later (年度考核, say) follows without a change here.
 MERGED_BY_HAND = {"achievements", "patents", "studio_titles", "studio_leader_terms"}
@@ -188,7 +186,7 @@ def merge_studios(actor, kept: Studio, duplicate: Studio) -> MergePlan:
                 session.delete(term)  # the kept studio's running term already says so
                 continue
             if term.ended_on is None:
-                term.ended_on = date.today()
+                term.ended_on = local_today()
             term.studio_id = kept.id
         session.flush()
         session.delete(duplicate)
@@ -271,10 +269,6 @@ def change_leader(actor, studio: Studio, name: str, on: date, honours: list[tupl
 
 # ------------------------------------------------------------------ achievements and patents
 
-def _label(record) -> str:
-    return f"{NOUNS[type(record)]}“{record.title}”"
-
-
 def edit_achievement(actor, achievement: Achievement, data: AchievementData) -> list[str]:
     """The office corrects an achievement of any status; an approved one stays approved and public."""
     _require_admin(actor)
@@ -324,10 +318,10 @@ def unpublish_record(actor, record: Achievement | Patent, reason: str) -> None:
     with write_transaction():
         lock(record)
         if record.status is not RecordStatus.APPROVED:
-            raise OfficeError(f"{_label(record)}当前状态为“{record.status.label}”，只有已公开的记录可以撤下")
+            raise OfficeError(f"{record.label}当前状态为“{record.status.label}”，只有已公开的记录可以撤下")
         before = record.status
         record.status, record.return_reason = RecordStatus.UNPUBLISHED, reason
-        audit(actor, "catalogue.record_unpublish", TARGETS[type(record)], record.id, record.title,
+        audit(actor, "catalogue.record_unpublish", record.AUDIT_TARGET, record.id, record.title,
               _lines(diff({"状态": before}, {"状态": record.status}), f"理由：{reason}"))
 
 
@@ -337,9 +331,9 @@ def republish_record(actor, record: Achievement | Patent) -> None:
     with write_transaction():
         lock(record)
         if record.status is not RecordStatus.UNPUBLISHED:
-            raise OfficeError(f"{_label(record)}当前状态为“{record.status.label}”，不是已撤下的记录")
+            raise OfficeError(f"{record.label}当前状态为“{record.status.label}”，不是已撤下的记录")
         record.status, record.return_reason = RecordStatus.APPROVED, ""
-        audit(actor, "catalogue.record_republish", TARGETS[type(record)], record.id, record.title,
+        audit(actor, "catalogue.record_republish", record.AUDIT_TARGET, record.id, record.title,
               _lines(diff({"状态": RecordStatus.UNPUBLISHED}, {"状态": record.status})))
 
 
@@ -359,7 +353,7 @@ def delete_record(actor, record: Achievement | Patent) -> None:
         lock(record)
         rounds = nominations_of(record)
         if rounds:
-            raise OfficeError(f"{_label(record)}已被推荐参加评选“{rounds[0][0]}”，删除会破坏评选记录，不能删除；"
+            raise OfficeError(f"{record.label}已被推荐参加评选“{rounds[0][0]}”，删除会破坏评选记录，不能删除；"
                               "如需不再公开，请改用“撤下”")
         detail = _lines(diff((achievement_fields if isinstance(record, Achievement) else patent_fields)(record), {}),
                         f"状态：{record.status.label}")
@@ -370,7 +364,7 @@ def delete_record(actor, record: Achievement | Patent) -> None:
         for proof in proofs:
             session.delete(proof)
         session.flush()
-        target, rid, title = TARGETS[type(record)], record.id, record.title
+        target, rid, title = record.AUDIT_TARGET, record.id, record.title
         session.delete(record)
         session.flush()
         audit(actor, "catalogue.record_delete", target, rid, title,

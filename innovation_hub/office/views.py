@@ -30,7 +30,6 @@ bp = Blueprint("office", __name__, url_prefix="/admin/catalogue")
 
 KINDS = {"achievements": Achievement, "patents": Patent}
 SLUGS = {Achievement: "achievements", Patent: "patents"}
-NOUNS = services.NOUNS
 PER_PAGE = 30
 
 
@@ -292,9 +291,9 @@ def record_unpublish(kind: str, record_id: int):
         except CatalogueError as error:
             _refused(form, error)
         else:
-            flash(f"已撤下{NOUNS[type(record)]}“{record.title}”：它不再公开，也检索不到", "success")
+            flash(f"已撤下{record.NOUN}“{record.title}”：它不再公开，也检索不到", "success")
             return redirect(_record_back(record))
-    return _form_page(form, f"撤下{NOUNS[type(record)]} · {record.title}", _record_back(record), "撤下", danger=True,
+    return _form_page(form, f"撤下{record.NOUN} · {record.title}", _record_back(record), "撤下", danger=True,
                       lines=["撤下后记录不再公开、立即从检索中移除；记录和证明材料保留，可以重新公开。",
                              "工作室在后台看到“已撤下”和理由。"])
 
@@ -310,7 +309,7 @@ def record_republish(kind: str, record_id: int):
     except CatalogueError as error:
         flash(str(error), "warning")
     else:
-        flash(f"已重新公开{NOUNS[type(record)]}“{record.title}”", "success")
+        flash(f"已重新公开{record.NOUN}“{record.title}”", "success")
     return redirect(_record_back(record))
 
 
@@ -329,10 +328,10 @@ def record_delete(kind: str, record_id: int):
         except CatalogueError as refused:
             error, status = str(refused), 400
         else:
-            flash(f"已删除{NOUNS[type(record)]}“{title}”及其证明材料", "success")
+            flash(f"已删除{record.NOUN}“{title}”及其证明材料", "success")
             return redirect(_studio_url(studio_id))
     files = submission_queries.record_files(record)
-    return render_template("office/delete.html", record=record, noun=NOUNS[type(record)], slug=kind, form=form,
+    return render_template("office/delete.html", record=record, noun=record.NOUN, slug=kind, form=form,
                            files=files, nominations=services.nominations_of(record), error=error), status
 
 

@@ -29,19 +29,9 @@ from ..office.services import request_changes
 from .models import ProofFile
 from .uploads import CheckedUpload, path_of, store
 
-KIND_LABELS = {Achievement: "成果", Patent: "专利"}
-
 
 class WorkflowError(CatalogueError):
     """A state change that is not allowed now; the message is for the user (HTTP 400)."""
-
-
-def _label(record) -> str:
-    return f"{KIND_LABELS[type(record)]}“{record.title}”"
-
-
-def _target(record) -> str:
-    return "achievement" if isinstance(record, Achievement) else "patent"
 
 
 def _require_studio(actor) -> Studio:
@@ -106,11 +96,11 @@ def submit_record(actor, record: Achievement | Patent) -> None:
         lock(record)
         if not record.can_submit(actor):  # checked under the write lock, on the current state
             if actor.is_authenticated and actor.studio_id == record.studio_id:
-                raise WorkflowError(f"{_label(record)}当前状态为“{record.status.label}”，不能提交")
+                raise WorkflowError(f"{record.label}当前状态为“{record.status.label}”，不能提交")
             raise PermissionDenied("只能提交本工作室的记录")
         record.status = RecordStatus.SUBMITTED
         record.submitted_at = utcnow()
-        audit(actor, "record.submit", _target(record), record.id, record.title)
+        audit(actor, "record.submit", record.AUDIT_TARGET, record.id, record.title)
 
 
 def approve_record(actor, record: Achievement | Patent) -> None:
@@ -120,7 +110,7 @@ def approve_record(actor, record: Achievement | Patent) -> None:
         _require_review(actor, record)  # checked under the write lock: two reviewers cannot both decide
         record.status = RecordStatus.APPROVED
         record.return_reason = ""
-        audit(actor, "record.approve", _target(record), record.id, record.title)
+        audit(actor, "record.approve", record.AUDIT_TARGET, record.id, record.title)
 
 
 def return_record(actor, record: Achievement | Patent, reason: str) -> None:
@@ -133,14 +123,14 @@ def return_record(actor, record: Achievement | Patent, reason: str) -> None:
         _require_review(actor, record)
         record.status = RecordStatus.RETURNED
         record.return_reason = reason
-        audit(actor, "record.return", _target(record), record.id, record.title, reason)
+        audit(actor, "record.return", record.AUDIT_TARGET, record.id, record.title, reason)
 
 
 def _require_review(actor, record) -> None:
     if not (actor.is_authenticated and actor.is_admin):
         raise PermissionDenied("只有管理员可以审核")
     if record.status is not RecordStatus.SUBMITTED:
-        raise WorkflowError(f"{_label(record)}当前状态为“{record.status.label}”，不在待审核队列中")
+        raise WorkflowError(f"{record.label}当前状态为“{record.status.label}”，不在待审核队列中")
 
 
 @dataclass
@@ -187,7 +177,7 @@ def attach_file(actor, record: Achievement | Patent, upload: CheckedUpload, publ
             )
             session.add(proof)
             session.flush()
-            audit(actor, "file.upload", _target(record), record.id, record.title, upload.original_name)
+            audit(actor, "file.upload", record.AUDIT_TARGET, record.id, record.title, upload.original_name)
             return proof
     except BaseException:
         path_of(stored_name).unlink(missing_ok=True)  # nothing kept unless the row is
@@ -204,5 +194,5 @@ def remove_file(actor, proof: ProofFile) -> None:
         if not record.can_edit(actor):
             raise PermissionDenied("只能删除本工作室草稿或被退回记录的证明材料")
         session.delete(proof)
-        audit(actor, "file.delete", _target(record), record.id, record.title, proof.original_name)
+        audit(actor, "file.delete", record.AUDIT_TARGET, record.id, record.title, proof.original_name)
     path_of(stored_name).unlink(missing_ok=True)
