@@ -352,15 +352,20 @@ def phase_engine(queries_file: str, repeats: int) -> dict:
         for _ in range(3):
             run(queries[slowest])
         profile.disable()
+        # The slowest query of each group too, fewer lines each: where a group's time goes.
+        by_group = {}
+        for group in dict.fromkeys(q["group"] for q in queries):
+            worst = max((i for i, q in enumerate(queries) if q["group"] == group),
+                        key=lambda i: statistics.median(times[i]))
+            group_profile = cProfile.Profile()
+            group_profile.enable()
+            for _ in range(3):
+                run(queries[worst])
+            group_profile.disable()
+            by_group[group] = {"query": worst, "top": _profile_top(group_profile, 5)}
         change = _after_one_change(run, {"params": COLD_QUERY})
-    out = io.StringIO()
-    stats = pstats.Stats(profile, stream=out)
-    top = []
-    for (filename, line, func), (_cc, calls, tottime, cumtime, _callers) in sorted(
-            stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:12]:
-        where = filename.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
-        top.append({"func": f"{where}:{line}({func})", "calls": calls // 3, "tottime_ms": tottime / 3 * 1000,
-                    "cumtime_ms": cumtime / 3 * 1000})
+    top = _profile_top(profile, 12)
+    stats = pstats.Stats(profile, stream=io.StringIO())
     cumulative = []
     for (filename, line, func), (_cc, calls, _tt, cumtime, _callers) in stats.stats.items():
         if "innovation_hub" in filename or "whoosh/searching.py" in filename or "whoosh/collectors.py" in filename:
@@ -368,7 +373,7 @@ def phase_engine(queries_file: str, repeats: int) -> dict:
                                        f"{line}({func})", "calls": calls // 3, "cumtime_ms": cumtime / 3 * 1000})
     cumulative.sort(key=lambda r: r["cumtime_ms"], reverse=True)
     return {"times_ms": times, "totals": totals, "slowest": slowest, "profile_top": top,
-            "profile_cumulative": cumulative[:12], "change": change,
+            "profile_cumulative": cumulative[:12], "profile_groups": by_group, "change": change,
             "peak_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
 
@@ -478,6 +483,18 @@ def phase_scan(db_path: str, queries_file: str, repeats: int) -> dict:
     return {"times_ms": times, "totals": totals, "records": len(records), "load_s": load_s,
             "text_chars": sum(len(r[TEXT]) for r in records),
             "peak_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def _profile_top(profile: cProfile.Profile, n: int) -> list[dict]:
+    """The n functions with the most own time, per run (the profile covers 3 runs)."""
+    stats = pstats.Stats(profile, stream=io.StringIO())
+    top = []
+    for (filename, line, func), (_cc, calls, tottime, cumtime, _callers) in sorted(
+            stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:n]:
+        where = filename.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
+        top.append({"func": f"{where}:{line}({func})", "calls": calls // 3, "tottime_ms": tottime / 3 * 1000,
+                    "cumtime_ms": cumtime / 3 * 1000})
+    return top
 
 
 def _after_one_change(run, query: dict) -> dict:
@@ -932,6 +949,16 @@ def profile_section(r: dict) -> list[str]:
               for p in e["profile_top"][:10]]
     lines += ["", "| our code and Whoosh's entry points (cumulative) | calls | cumtime ms |", "|---|--:|--:|"]
     lines += [f"| `{p['func']}` | {p['calls']:,} | {p['cumtime_ms']:.1f} |" for p in e["profile_cumulative"][:10]]
+    ratios = {g["group"]: g["ratio"] for g in group_ratios(r)}
+    lines += ["", f"### The slowest query of each group at {r['size']:,}, worst engine/scan first: own time per call",
+              "", "| group (engine/scan) | query | function | calls | tottime ms | cumtime ms |",
+              "|---|---|---|--:|--:|--:|"]
+    for group, g in sorted(e["profile_groups"].items(), key=lambda kv: ratios[kv[0]], reverse=True):
+        q = json.dumps(r["queries"][g["query"]]["params"], ensure_ascii=False)
+        for k, p in enumerate(g["top"]):
+            head = f"{group} ({ratios[group]:.2f}) | `{q}`" if k == 0 else " | "
+            lines.append(f"| {head} | `{p['func']}` | {p['calls']:,} | {p['tottime_ms']:.1f} | "
+                         f"{p['cumtime_ms']:.1f} |")
     return lines
 
 
