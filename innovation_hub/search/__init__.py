@@ -53,7 +53,7 @@ def _drain_if_jobs_written() -> None:
 
 
 def preload() -> None:
-    """In gunicorn's master (preload_app): the per-document columns of the live index, read once for
+    """In gunicorn's master (preload_app): the per-document arrays of the live index, read once for
     every worker. Nothing stays open; a site without an index yet is left alone."""
     from .index import current_index
     from .queries import COLUMNS, GROUPED, TEXTS

@@ -1,29 +1,160 @@
-"""Speed fixes to Whoosh 2.7.4 (pinned, so these internals do not move).
+"""Every private Whoosh name the search package uses, in one place, for Whoosh 2.7.4 only.
 
-Two for the index writer and one for opening an index. None changes what is written or read, only
-how fast. apply() is idempotent.
+Whoosh is pinned (pyproject.toml) and no longer maintained, so its internals do not move under us;
+the package still reads and patches them in only this module, which refuses to load under any other
+version, and tests/search/test_whoosh_adapter.py names each one: an upgrade fails there, loudly,
+rather than as wrong answers. The other modules call the public functions below.
+
+- Three speed fixes (apply(), at import): sort runs spilled as marshal chunks, a length column found
+  missing remembered, index files read through their memory map until busy. None changes what is
+  written or read.
+- posting_ids(): a term's live document numbers a block at a time, from the matcher's block internals.
+- Writing: a worker's segment finalised without a commit (segment_writer, finish_segment), segments
+  listed as the index (commit_segments), and a commit whose merges this module chooses and reports
+  (commit), so that the application's per-document arrays (docarrays.py) follow the new segment's
+  document order exactly: the documents the writer added, then each merged segment's live documents.
 """
 
 from __future__ import annotations
 
 import marshal
+from collections.abc import Callable
 from io import BytesIO
 from itertools import islice
 
+import whoosh
+from whoosh import writing
+from whoosh.codec import whoosh3
+from whoosh.filedb import structfile
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import SegmentReader
+from whoosh.util import fib
+
+from . import deadline
+
+PINNED = (2, 7, 4)
+if tuple(whoosh.__version__) != PINNED:
+    raise ImportError(f"innovation_hub.search needs Whoosh {'.'.join(map(str, PINNED))} exactly (pinned in "
+                      f"pyproject.toml; whoosh_adapter.py uses its internals), found {whoosh.versionstring()}")
+
 RUN_CHUNK = 20_000  # postings per marshal record of a sort run
 COPY_AFTER_READS = 2_000  # reads through an index file's map before it is copied for faster reads
+TIME_CHECK_STEPS = 4096  # postings read between two looks at the search's deadline
+
+# Merge policies of commit(): which existing segments the new one absorbs.
+MERGE_SMALL = "small"  # Whoosh's default heuristic (writing.MERGE_SMALL)
+MERGE_ALL = "all"
+MERGE_NONE = "none"
 
 
 def apply() -> None:
-    from whoosh import writing
-    from whoosh.codec import whoosh3
-    from whoosh.filedb import structfile
-
+    """Install the speed fixes (idempotent)."""
     if getattr(whoosh3.W3PerDocReader._cached_reader, "innovation_hub", False):
         return
     whoosh3.W3PerDocReader._cached_reader = _remembering(whoosh3.W3PerDocReader._cached_reader)
     writing.PostingPool = _chunked_runs(writing.PostingPool)
     _copy_buffer_when_busy(structfile.BufferFile)
+
+
+# ------------------------------------------------------------------ reading postings
+
+
+def posting_ids(reader, field_name: str, text: str) -> set[int]:
+    """The live document numbers (in the segment `reader`) of one term's postings.
+
+    Read a block of ids at a time: Whoosh's all_ids() steps one posting per Python call, 3–4 times
+    slower on the long lists of common words. Falls back to all_ids() for other matcher kinds.
+    """
+    if (field_name, text) not in reader:
+        return set()
+    matcher, deleted = reader.postings(field_name, text), ()
+    if isinstance(matcher, FilterMatcher):  # the segment has deletions
+        matcher, deleted = matcher.child, matcher._ids
+    if not hasattr(matcher, "_read_ids"):
+        return set(matcher.all_ids()).difference(deleted)
+    ids = []
+    while matcher.is_active():
+        if matcher._ids is None:
+            matcher._read_ids()
+        ids.extend(matcher._ids[matcher._i:])
+        matcher._next_block()
+        if len(ids) > TIME_CHECK_STEPS:
+            deadline.check()
+    return set(ids).difference(deleted)
+
+
+# ------------------------------------------------------------------ writing segments
+
+
+def segment_writer(ix, limitmb: int) -> writing.SegmentWriter:
+    """A writer for one segment of a rebuild's worker: no lock (the parent holds the folder's)."""
+    return writing.SegmentWriter(ix, _lk=False, limitmb=limitmb)
+
+
+def finish_segment(writer) -> object:
+    """Write out a worker's segment without committing it, and return it (for commit_segments).
+
+    Not writer._finish(): it deletes the temporary folder every worker shares; the parent's writer
+    deletes it at the end (and a failed build's folder is never made live)."""
+    return writer._finalize_segment()
+
+
+def commit_segments(ix, segments: list) -> None:
+    """Make `segments` (finish_segment's, each with its arrays file written) the index's contents."""
+    writer = ix.writer()
+    try:
+        writer._close_segment()  # this writer added nothing of its own
+        writer._commit_toc(segments)
+    finally:
+        writer._finish()
+
+
+def commit(writer, write_arrays: Callable[[str, int, list[tuple[str, list[int]]]], None],
+           merge: str = MERGE_SMALL) -> None:
+    """writer.commit(), with the merge chosen here and reported before the new segment goes live.
+
+    write_arrays(segment id, its document count, [(merged segment id, its live document numbers), …])
+    is called once the new segment is written and before the table of contents that lists it: the new
+    segment's documents are the ones the writer added, in order, then those of each merged segment in
+    that order. Whoosh's own commit would merge by writing.MERGE_SMALL without saying which segments.
+    """
+    writer._check_state()
+    kept, merged = _merge_plan(writer.segments, merge)
+    sources = []
+    for segment in merged:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        try:
+            sources.append((segment.segment_id(), list(reader.all_doc_ids())))
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+    if writer._added:
+        segment = writer._finalize_segment()
+        write_arrays(segment.segment_id(), segment.doc_count_all(), sources)
+        kept.append(segment)
+    else:
+        writer._close_segment()
+    writer._commit_toc(kept)
+    writer._finish()
+
+
+def _merge_plan(segments: list, merge: str) -> tuple[list, list]:
+    """(the segments kept as they are, those merged into the new one, in merge order)."""
+    if merge == MERGE_ALL:
+        return [], list(segments)
+    if merge == MERGE_NONE:
+        return list(segments), []
+    # writing.MERGE_SMALL's choice, the same segments in the same order.
+    by_size = sorted(segments, key=lambda s: s.doc_count_all())
+    total = 0
+    for i, segment in enumerate(by_size):
+        total += max(segment.doc_count_all(), 0)
+        if i > 3 and total < fib(i + 5):
+            return by_size[i + 1:], by_size[:i + 1]
+    return list(segments), []
+
+
+# ------------------------------------------------------------------ speed fixes
 
 
 def _copy_buffer_when_busy(buffer_file):
@@ -152,3 +283,6 @@ def _chunked_runs(pool_class):
                 self._remove_run(path)
 
     return ChunkedRunPostingPool
+
+
+apply()
