@@ -59,4 +59,5 @@ def preload() -> None:
     from .queries import COLUMNS, GROUPED, TEXTS
 
     if index_exists():
-        current_index().preload_columns(COLUMNS, GROUPED, TEXTS)
+        # title_runs too: a worker's first title phrase would otherwise read and join it.
+        current_index().preload_columns((*COLUMNS, "title_runs"), GROUPED, TEXTS)

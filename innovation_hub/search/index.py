@@ -1,7 +1,8 @@
 """The Whoosh index in the instance folder: searchers reused, folders swapped by a rebuild.
 
 Layout: instance/search/CURRENT names the live folder (index-<ns>); a rebuild writes a new
-folder and replaces CURRENT atomically, so searches keep working while it runs. INDEX_ID names
+folder and replaces CURRENT atomically, so searches keep working while it runs. Beside each
+Whoosh segment in the folder, the application's file of its per-document arrays (docarrays.py). INDEX_ID names
 this machine's index in the change log's positions (changelog.py, which also writes the index).
 
 Measured here (DESIGN.md): Whoosh's writer lock is an flock, released by the kernel when a
