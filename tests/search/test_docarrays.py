@@ -71,7 +71,7 @@ def assert_filters_find(client, expected: dict[str, tuple]) -> None:
     assert body["facets"]["year"] == dict(sorted(years.items(), reverse=True))
 
 
-def test_drains_that_merge_segments_keep_every_documents_arrays(app, client):
+def test_drains_that_merge_segments_keep_every_documents_arrays(app, client, monkeypatch):
     merges = []
     real = whoosh_adapter._merge_plan
 
@@ -80,11 +80,8 @@ def test_drains_that_merge_segments_keep_every_documents_arrays(app, client):
         merges.append(len(merged))
         return kept, merged
 
-    whoosh_adapter._merge_plan = watching
-    try:
-        expected = catalogue_through_drains()
-    finally:
-        whoosh_adapter._merge_plan = real
+    monkeypatch.setattr(whoosh_adapter, "_merge_plan", watching)
+    expected = catalogue_through_drains()
     assert any(merges), "Whoosh's small-segment merge happened in these drains"
     assert len(live_segments()) < len(merges)
     assert_filters_find(client, expected)
@@ -156,4 +153,39 @@ def test_flask_check_reports_a_missing_or_miscounted_arrays_file(app, client):
     with pytest.raises(IndexDamaged):
         current_index().searcher()
     path.write_bytes(saved)
+    assert verify_index() == []
+
+
+def test_a_writer_killed_between_its_arrays_file_and_the_commit_leaves_the_index_as_it_was(app, client):
+    """A drain's process dies after writing the new segment and its arrays file, before the table of
+    contents: nothing of it is live, the lock is free, and the next commit removes its files."""
+    import os
+
+    from innovation_hub.search import documents
+
+    studio = gen_studio("中途退出工作室")
+    before = live_segments()
+    doc = next(documents.studio_docs([studio.id]))
+    folder = current_index().live_dir()
+    child = os.fork()
+    if child == 0:  # the writer process, killed (os._exit: no clean-up runs) once its arrays are written
+        real = docarrays.write
+
+        def write_then_die(*args):
+            real(*args)
+            os._exit(0)
+
+        docarrays.write = write_then_die
+        writer = docarrays.Writer.of(current_index().open())
+        writer.update_document({**doc, "year": 1999})
+        writer.commit()
+        os._exit(1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, "the child died where it should"
+    orphans = {p.name for p in folder.glob(f"*{docarrays.SUFFIX}")} - {f"{s}{docarrays.SUFFIX}" for s, _ in before}
+    assert len(orphans) == 1, "the dead writer's arrays file is there, its segment not live"
+    assert live_segments() == before
+    assert found(client, type="studio") == {"中途退出工作室"} and found(client, year_from=1990, year_to=2000) == set()
+    gen_achievement(studio, "之后的成果")  # the next drain gets the lock and its commit cleans up
+    assert not any((folder / name).exists() for name in orphans)
     assert verify_index() == []
