@@ -2,8 +2,9 @@
 
 Layout: instance/search/CURRENT names the live folder (index-<ns>); a rebuild writes a new
 folder and replaces CURRENT atomically, so searches keep working while it runs. Beside each
-Whoosh segment in the folder, the application's file of its per-document arrays (docarrays.py). INDEX_ID names
-this machine's index in the change log's positions (changelog.py, which also writes the index).
+Whoosh segment in the folder is the application's file of its per-document arrays (docarrays.py).
+INDEX_ID names this machine's index in the change log's positions (changelog.py, which also
+writes the index).
 
 Measured here (DESIGN.md): Whoosh's writer lock is an flock, released by the kernel when a
 process dies, so a killed writer leaves no stale lock; Searcher.refresh() is not trusted, a
