@@ -269,6 +269,9 @@ class Writer:
         return cls(ix.writer(**options), ix.storage.folder)
 
     def _whoosh_fields(self, doc: dict) -> dict:
+        unknown = doc.keys() - self._fields - ARRAYS.keys()
+        if unknown:  # as Whoosh would for a field it does not know: a typo is not dropped silently
+            raise KeyError(f"neither a schema field nor a per-document array: {sorted(unknown)}")
         return {name: value for name, value in doc.items() if name in self._fields}
 
     def add_document(self, doc: dict) -> None:
