@@ -21,6 +21,7 @@ from whoosh.codec import whoosh3
 from whoosh.filedb import structfile
 from whoosh.filedb.filestore import FileStorage
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.reading import SegmentReader
 
 from innovation_hub.search import whoosh_adapter
 
@@ -139,6 +140,7 @@ def test_segment_writer_internals(tmp_path):
                            ("_commit_toc", ["self", "segments"]), ("_finish", ["self"]),
                            ("_check_state", ["self"]), ("add_reader", ["self", "reader"])):
         assert params(getattr(writing.SegmentWriter, name)) == expected, name
+    assert params(SegmentReader.__init__)[:4] == ["self", "storage", "schema", "segment"]  # what a merge opens
     ix = tiny_index(tmp_path)
     worker = whoosh_adapter.segment_writer(ix, 32)
     assert worker.writelock is None  # _lk=False: the parent holds the lock
