@@ -53,10 +53,11 @@ def _drain_if_jobs_written() -> None:
 
 
 def preload() -> None:
-    """In gunicorn's master (preload_app): the per-document columns of the live index, read once for
+    """In gunicorn's master (preload_app): the per-document arrays of the live index, read once for
     every worker. Nothing stays open; a site without an index yet is left alone."""
     from .index import current_index
     from .queries import COLUMNS, GROUPED, TEXTS
 
     if index_exists():
-        current_index().preload_columns(COLUMNS, GROUPED, TEXTS)
+        # title_runs too: a worker's first title phrase would otherwise read and join it.
+        current_index().preload_columns((*COLUMNS, "title_runs"), GROUPED, TEXTS)

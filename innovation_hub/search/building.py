@@ -13,10 +13,9 @@ import os
 from collections.abc import Iterator
 
 from whoosh import index as whoosh_index
-from whoosh.writing import SegmentWriter
 
 from ..extensions import db
-from . import documents
+from . import docarrays, documents, whoosh_adapter
 
 # ~140 postings a document: 10k documents sort in memory within WRITER_MB (Whoosh counts ~170 bytes each).
 SEGMENT_DOCS = 10_000
@@ -34,17 +33,17 @@ def _slices(procs: int) -> list[tuple[str, list[int]]]:
 
 
 def _write_segment(task: tuple[str, str, list[int]]):
-    """In a worker: one segment of the index in `folder` from one slice of records."""
+    """In a worker: one segment of the index in `folder` from one slice of records, and its arrays file."""
     folder, kind, ids = task
-    # Not writer._finish(): it deletes the temporary folder every worker shares; the parent's writer
-    # deletes it at the end (and a failed build's folder is never made live).
-    writer = SegmentWriter(whoosh_index.open_dir(folder), _lk=False, limitmb=WRITER_MB)
+    writer = docarrays.Writer(whoosh_adapter.segment_writer(whoosh_index.open_dir(folder), WRITER_MB), folder)
     try:
-        count = 0
         for doc in documents.BUILDERS[kind](ids):
-            writer.add_document(**doc)
-            count += 1
-        return (writer._finalize_segment() if count else None), count
+            writer.add_document(doc)
+        if not len(writer.rows):
+            return None, 0
+        segment = whoosh_adapter.finish_segment(writer.whoosh)
+        docarrays.write(folder, segment.segment_id(), writer.rows)  # before the parent makes it live
+        return segment, len(writer.rows)
     finally:
         db.session.remove()
 
@@ -67,12 +66,7 @@ def build(ix, procs: int) -> Iterator[int]:
             if segment is not None:
                 segments.append(segment)
             yield count
-    writer = ix.writer()
-    try:
-        writer._close_segment()  # this writer added nothing of its own
-        writer._commit_toc(segments)
-    finally:
-        writer._finish()
+    whoosh_adapter.commit_segments(ix, segments)
 
 
 def worker_count() -> int:

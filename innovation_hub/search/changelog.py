@@ -44,7 +44,7 @@ from whoosh.index import LockError
 from ..database import write_transaction
 from ..extensions import db
 from ..models import utcnow
-from . import building, documents
+from . import building, docarrays, documents
 from .index import IndexMissing, SearchIndex, current_index
 from .models import IndexJob, IndexPosition, LogState
 
@@ -305,7 +305,7 @@ def _apply(writer, jobs: list[tuple[int, str, int]]) -> None:
         ids = sorted(ids)
         found = set()
         for doc in documents.BUILDERS[kind](ids):
-            writer.update_document(**doc)
+            writer.update_document(doc)
             found.add(doc["record_id"])
         for rid in set(ids) - found:  # deleted, or no longer public
             writer.delete_by_term("key", f"{kind}:{rid}")
@@ -342,7 +342,7 @@ def drain_outbox(*, lock_timeout: float | None = None, rebuild_when_needed: bool
             if not status.unapplied and not status.settled_gaps(time.time(), settle):
                 break
             try:
-                writer = index.open().writer(timeout=lock_timeout)
+                writer = docarrays.Writer.of(index.open(), timeout=lock_timeout)
             except (LockError, IndexMissing):
                 log.info("search index busy: leaving the log to the process that holds the lock")
                 break
@@ -550,9 +550,9 @@ def rebuild(progress: Callable | None = None, *, wait: bool = True, parallel: bo
                 for _ in _tracked(progress, _each_record(building.build(ix, procs)), total):
                     pass
             else:
-                writer = ix.writer(limitmb=building.WRITER_MB)
+                writer = docarrays.Writer.of(ix, limitmb=building.WRITER_MB)
                 for doc in _tracked(progress, documents.all_documents(), total):
-                    writer.add_document(**doc)
+                    writer.add_document(doc)
                 writer.commit()
             index.set_live(folder)
             db.session.rollback()

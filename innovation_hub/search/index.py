@@ -1,8 +1,10 @@
 """The Whoosh index in the instance folder: searchers reused, folders swapped by a rebuild.
 
 Layout: instance/search/CURRENT names the live folder (index-<ns>); a rebuild writes a new
-folder and replaces CURRENT atomically, so searches keep working while it runs. INDEX_ID names
-this machine's index in the change log's positions (changelog.py, which also writes the index).
+folder and replaces CURRENT atomically, so searches keep working while it runs. Beside each
+Whoosh segment in the folder is the application's file of its per-document arrays (docarrays.py).
+INDEX_ID names this machine's index in the change log's positions (changelog.py, which also
+writes the index).
 
 Measured here (DESIGN.md): Whoosh's writer lock is an flock, released by the kernel when a
 process dies, so a killed writer leaves no stale lock; Searcher.refresh() is not trusted, a
@@ -17,23 +19,21 @@ import os
 import shutil
 import threading
 import time
+import weakref
 from array import array
 from bisect import bisect_right
 from collections import defaultdict
-from itertools import accumulate, chain
+from itertools import chain
 from pathlib import Path
 
 from flask import current_app
 from werkzeug.exceptions import HTTPException
-from whoosh import columns
 from whoosh import index as whoosh_index
-from whoosh.matching.wrappers import FilterMatcher
 
-from . import deadline, documents, whoosh_patches
+from . import deadline, docarrays, whoosh_adapter
 from .schema import SCHEMA_VERSION, build_schema
 
 log = logging.getLogger(__name__)
-whoosh_patches.apply()
 
 # Opening the live index races with other processes: a commit removes the previous generation's
 # files, a rebuild's clean-up removes the folder before the last. Whoosh's own reader() retries;
@@ -48,6 +48,15 @@ class IndexOutdated(HTTPException):
 
     code = 503
     description = "检索索引需要重建（软件已升级）：请管理员运行 flask --app innovation_hub reindex，完成前暂时无法检索"
+
+
+class IndexDamaged(HTTPException):
+    """A live segment has no per-document arrays file, or one for another number of documents
+    (docarrays.py): removed or damaged by hand, since a commit writes it before the segment goes live."""
+
+    code = 503
+    description = ("检索索引文件不完整（分段缺少文档数组文件），暂时无法检索："
+                   "请管理员运行 flask --app innovation_hub reindex")
 
 
 class IndexMissing(HTTPException):
@@ -84,7 +93,8 @@ class SearchIndex:
         self._joined: dict[str, tuple[tuple, list]] = {}
         self._grouped: dict[str, tuple[list, dict]] = {}  # field -> (its column, value -> documents)
         self._segment_texts: dict[tuple[str, str], tuple[str, array]] = {}  # (segment id, field) -> text
-        self._column_readers: dict[str, object] = {}  # field -> column reader of self._searcher
+        # searcher -> {segment id: its arrays file}, opened with the searcher (kept as long as it is).
+        self._arrays: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         # The change log (changelog.py): when this process last looked at it, the gaps it last saw,
         # when it last pruned, and its rebuild running in the background, if any.
         self.checked_at = float("-inf")
@@ -170,19 +180,38 @@ class SearchIndex:
                         return self._searcher
                     ix = self._ix if (self._ix is not None and live.name == self._dir) else self.open(live)
                     searcher = ix.searcher()
-                except FileNotFoundError:
+                    self._open_arrays(searcher, live)
+                except FileNotFoundError as error:
                     if attempt + 1 == OPEN_ATTEMPTS:
+                        if isinstance(error, docarrays.ArraysMissing):
+                            raise IndexDamaged() from error
                         raise
                     self._ix = None
                     _retrying(attempt)
                     continue
                 self._ix, self._dir, self._searcher = ix, live.name, searcher
-                self._columns, self._column_readers = {}, {}
+                self._columns = {}
                 return searcher
             raise AssertionError("not reached")
 
-    def column(self, searcher, field_name: str) -> array | list:
-        """The field's column value for every document number of `searcher` (deleted ones included).
+    def _open_arrays(self, searcher, folder: Path) -> None:
+        """The arrays files of `searcher`'s segments, opened with it: a commit may delete a merged
+        segment's file while this searcher is still in use, and the open map keeps it readable."""
+        previous = self._arrays.get(self._searcher, {}) if self._searcher is not None else {}
+        files = {}
+        for reader, _offset, segment_id in segments_of(searcher.reader()):
+            files[segment_id] = previous.get(segment_id) or docarrays.SegmentArrays(
+                docarrays.path_for(folder, segment_id), reader.doc_count_all())
+        self._arrays[searcher] = files
+
+    def _segment_arrays(self, searcher, segment_id: str) -> docarrays.SegmentArrays:
+        if searcher not in self._arrays:  # a searcher this process did not open through searcher()
+            self._open_arrays(searcher, self.live_dir())
+        return self._arrays[searcher][segment_id]
+
+    def column(self, searcher, field_name: str) -> array | list | docarrays.Runs:
+        """The per-document array `field_name` (docarrays.ARRAYS) for every document number of
+        `searcher` (deleted ones included).
 
         Read once per segment and kept while the segment lives: a drain adds a small segment, so
         after a change only that one is read (at 100k records all seven facets took 0.65 s to read).
@@ -194,11 +223,11 @@ class SearchIndex:
             if current and field_name in self._columns:
                 return self._columns[field_name]
             parts, keys = [], []
-            for reader, _offset in searcher.reader().leaf_readers():  # in document-number order
-                key = (reader.segment().segment_id(), field_name)
+            for _reader, _offset, segment_id in segments_of(searcher.reader()):  # in document-number order
+                key = (segment_id, field_name)
                 keys.append(key)
                 if key not in self._segment_columns:
-                    self._segment_columns[key] = _column_values(reader, field_name)
+                    self._segment_columns[key] = self._segment_arrays(searcher, key[0]).values(field_name)
                 parts.append(self._segment_columns[key])
             keys, live = tuple(keys), set(keys)
             joined_keys, values = self._joined.get(field_name, ((), None))
@@ -245,13 +274,13 @@ class SearchIndex:
     def _texts(self, searcher, field_name: str) -> list[tuple]:
         """(segment reader, its first document number, its text) for each segment of `searcher`."""
         out, live = [], set()
-        for reader, offset in searcher.reader().leaf_readers():
-            key = (reader.segment().segment_id(), field_name)
+        for reader, offset, segment_id in segments_of(searcher.reader()):
+            key = (segment_id, field_name)
             live.add(key)
             with self._lock:
                 text = self._segment_texts.get(key)
             if text is None:
-                text = _text_values(reader, field_name)
+                text = self._segment_arrays(searcher, key[0]).text(field_name)
                 with self._lock:
                     self._segment_texts[key] = text
             out.append((reader, offset, text))
@@ -276,18 +305,14 @@ class SearchIndex:
         for field_name in texts:
             self._texts(searcher, field_name)
         with self._lock:
+            self._arrays.pop(searcher, None)
             searcher.close()
             self._searcher = self._ix = self._dir = None
-            self._columns, self._column_readers = {}, {}
+            self._columns = {}
 
-    def column_reader(self, searcher, field_name: str):
-        """Random access to a column of `searcher` (values read on demand, not all at once)."""
-        with self._lock:
-            if searcher is not self._searcher:
-                return searcher.reader().column_reader(field_name)
-            if field_name not in self._column_readers:
-                self._column_readers[field_name] = searcher.reader().column_reader(field_name)
-            return self._column_readers[field_name]
+    def column_reader(self, searcher, field_name: str) -> docarrays.Runs:
+        """A text array's value (bytes) by document number of `searcher`: column() (kept for queries.py)."""
+        return self.column(searcher, field_name)
 
     def remove_old_folders(self) -> None:
         """Keep the live folder and the one before it (another process may still be reading it)."""
@@ -297,57 +322,24 @@ class SearchIndex:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _joined(parts: list) -> array | list:
-    """Segments' columns end to end: an array when they are numbers."""
+def segments_of(reader) -> list[tuple]:
+    """(segment reader, its first document number, its segment's id) for each segment of an index
+    reader (none for an empty index, whose reader has no segment)."""
+    return [(leaf, offset, leaf.segment().segment_id())
+            for leaf, offset in reader.leaf_readers() if leaf.segment() is not None]
+
+
+def _joined(parts: list) -> array | list | docarrays.Runs:
+    """Segments' arrays end to end: an array when they are numbers."""
+    if parts and isinstance(parts[0], docarrays.Runs):
+        return docarrays.Runs.joined(parts)
     numbers = next((part for part in parts if isinstance(part, array)), None)
     if numbers is None:
         return list(chain.from_iterable(parts))
-    joined = array(numbers.typecode)  # the schema's, the same in every segment
+    joined = array(numbers.typecode)  # the same in every segment (docarrays.ARRAYS)
     for part in parts:
         joined.extend(part)
     return joined
-
-
-def _column_values(reader, field_name: str) -> array | list:
-    """One segment's column: numbers as an array, facet references as a list of their values.
-
-    Whoosh's column iterators unpack one value per Python call: 7 facets and the sort and length
-    columns of 100k records took ~2 s, paid by the first search of every worker. Numbers stay in an
-    array rather than becoming one int object each: less memory, and reading them after gunicorn's
-    fork does not write reference counts into pages the master shares with the workers.
-    """
-    raw = reader.column_reader(field_name, translate=False)
-    if isinstance(raw, columns.NumericColumn.Reader):
-        values = raw._dbfile.get_array(raw._basepos, raw._typecode, raw._count)
-        values.extend([raw._default] * (raw._doccount - raw._count))
-        return values
-    if isinstance(raw, columns.RefBytesColumn.Reader):
-        field = reader.schema[field_name]
-        uniques = [field.from_column_value(u) for u in raw._uniques]
-        return [uniques[r] for r in raw._dbfile.get_array(raw._basepos, raw._typecode, raw._doccount)]
-    return list(reader.column_reader(field_name))
-
-
-def _text_values(reader, field_name: str) -> tuple[str, array]:
-    """One segment's text column (documents.TEXT_ENCODING) as (its values end to end, where each
-    document's value starts, with the end appended). A VarBytesColumn already stores them so: one
-    slice of the file, decoded at once."""
-    raw = reader.column_reader(field_name, translate=False)
-    if isinstance(raw, columns.VarBytesColumn.Reader):
-        starts = array("Q", accumulate(map(_HALF, raw._lengths), initial=0))  # two bytes a character
-        size = starts[-1] * 2
-        mapped = getattr(raw._dbfile, "_buf", None)  # the index file's memory map: decoded without a copy
-        data = mapped[raw._basepos:raw._basepos + size] if mapped is not None else raw._dbfile.get(raw._basepos, size)
-        return str(data, documents.TEXT_ENCODING), starts
-    return _texts_end_to_end([bytes(v or b"").decode(documents.TEXT_ENCODING) for v in raw])
-
-
-def _texts_end_to_end(values: list[str]) -> tuple[str, array]:
-    """(the values joined, where each starts, with the end appended): what _find_in_text reads."""
-    return "".join(values), array("Q", accumulate(map(len, values), initial=0))
-
-
-_HALF = (2).__rfloordiv__  # n -> n // 2
 
 
 def _find_in_text(text: str, starts: array, needle: str, run_start: bool, run_end: bool) -> list[int]:
@@ -374,31 +366,11 @@ def _find_in_text(text: str, starts: array, needle: str, run_start: bool, run_en
 
 
 def term_docs(searcher, field_name: str, text: str) -> set[int]:
-    """The live document numbers of one term's postings.
-
-    Read a block of ids at a time: Whoosh's all_ids() steps one posting per Python call, 3–4 times
-    slower on the long lists of common words. Falls back to all_ids() for other matcher kinds.
-    """
+    """The live document numbers of one term's postings (read a block at a time: whoosh_adapter)."""
     out: set[int] = set()
     for reader, offset in searcher.reader().leaf_readers():
         deadline.check()
-        if (field_name, text) not in reader:
-            continue
-        matcher, deleted = reader.postings(field_name, text), ()
-        if isinstance(matcher, FilterMatcher):  # the segment has deletions
-            matcher, deleted = matcher.child, matcher._ids
-        if not hasattr(matcher, "_read_ids"):
-            ids = list(matcher.all_ids())
-        else:
-            ids = []
-            while matcher.is_active():
-                if matcher._ids is None:
-                    matcher._read_ids()
-                ids.extend(matcher._ids[matcher._i:])
-                matcher._next_block()
-                if len(ids) > TIME_CHECK_STEPS:
-                    deadline.check()
-        live = set(ids).difference(deleted)
+        live = whoosh_adapter.posting_ids(reader, field_name, text)
         out |= live if not offset else {d + offset for d in live}
     return out
 

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import local_time
-from . import changelog, documents
-from .index import current_index
+from . import changelog, docarrays, documents
+from .index import current_index, segments_of
 from .models import IndexJob
 
 KIND_LABELS = {"achievement": "成果", "patent": "专利", "studio": "工作室"}
@@ -40,7 +40,8 @@ def verify_index() -> list[str]:
     if status.live is None:
         return [f"本机没有检索索引（{index.root} 缺失或为空）：{REINDEX}"]
     problems = _position_problems(status)
-    problems += _document_problems(index)
+    damaged = _arrays_problems(index)
+    problems += damaged or _document_problems(index)  # the documents are read from the arrays
     db.session.rollback()
     return problems
 
@@ -61,6 +62,17 @@ def _position_problems(status: changelog.Status) -> list[str]:
             out.append(f"本机检索索引（编号 {status.ident}）的位置停在 {position.position}："
                        f"变更日志编号 {lo}–{hi} 的空缺已超过 {settle:g} 秒仍未越过")
     return out
+
+
+def _arrays_problems(index) -> list[str]:
+    """A live segment without its per-document arrays file, or with one for another number of documents."""
+    reader = index.open().reader()
+    try:
+        segments = [(segment_id, leaf.doc_count_all()) for leaf, _, segment_id in segments_of(reader)]
+    finally:
+        reader.close()
+    return [f"本机检索索引的分段 {segment_id} 的文档数组文件有误（{line}）：{REINDEX}"
+            for segment_id, line in docarrays.problems(index.live_dir(), segments)]
 
 
 def _document_problems(index) -> list[str]:

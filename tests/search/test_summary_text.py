@@ -1,9 +1,12 @@
 """Summaries are searched as text held in memory (index.text_matches), not through postings: a phrase
 is found where it stands in one record's summary, never across two records, and follows every change."""
 
+from array import array
+from itertools import accumulate
+
 from innovation_hub.catalogue.services import AchievementData, upsert_achievement
 from innovation_hub.models import RecordStatus
-from innovation_hub.search.index import _find_in_text, _texts_end_to_end
+from innovation_hub.search.index import _find_in_text
 from tests.factories import gen_achievement, gen_studio
 
 
@@ -14,7 +17,8 @@ def total(client, q):
 
 
 def text_of(*values: str):
-    return _texts_end_to_end(list(values))
+    """What a segment's TEXT array reads back as (docarrays.SegmentArrays.text)."""
+    return "".join(values), array("Q", accumulate(map(len, values), initial=0))
 
 
 def test_a_needle_is_found_once_per_document_and_never_across_two():
