@@ -24,24 +24,30 @@ from . import analysis
 
 SHORT_RUN = 6  # characters: a run this short is one term (a compound, a name, a part of a title)
 MAX_TERMS = 12
+
+
+def _listed(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # Question words and requests: what a person asks, never what a record holds. Dropped where jieba cuts
 # them as a word of their own (so 有没有 goes, 有载调压 stays).
-QUESTION_WORDS = frozenset("""
+QUESTION_WORDS = _listed("""
 如何 如何才能 如何才 怎样 怎样才能 怎样才 怎么 怎么样 怎么样才能 怎么才能 怎么办 咋 咋样 咋办
 为什么 为何 为啥 什么 什么样 啥 哪些 哪个 哪种 哪里 哪儿 哪 多少 是否 是不是 有没有 有无 能否 可否
 能不能 可不可以 可以 能够 请问 请教 请 求 求助 想问 想知道 想 我想 帮忙 麻烦 介绍 介绍一下 一下
 关于 有关 对于 涉及 相关 方面 的话 才能
-""".split())
+""")
 # Particles, pronouns and function words standing alone as a word: they hold no topic. The one-character
 # ones are also never indexed as title words (analysis.STOP_WORDS), so they could not be required anyway.
-PARTICLES = frozenset("""
+PARTICLES = _listed("""
 吗 呢 吧 啊 呀 嘛 哦 的 了 地 得 着 过 么 我 我们 你 你们 他 他们 它 这 那 这个 那个 这些 那些 这种 那种
 一个 一些 有 是 能 会 要 用 让 给 做 搞 弄 去 来 把 被 对 在 从 向 跟 和 与 及 或 或者 还是 以及 并 也 都 就
-""".split()) | analysis.STOP_WORDS
+""") | analysis.STOP_WORDS
 DROPPED = QUESTION_WORDS | PARTICLES
 # What makes a run a sentence, to be cut into words: a question word, or a particle that ends or joins clauses.
 # Other function words (钢/中/夹杂, 过/电压) are left out of a term's words without cutting the run.
-SENTENCE_MARKS = QUESTION_WORDS | frozenset("吗 呢 吧 啊 呀 嘛 哦 的 了 是 有".split())
+SENTENCE_MARKS = QUESTION_WORDS | _listed("吗 呢 吧 啊 呀 嘛 哦 的 了 是 有")
 _QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』')
 _SEPARATORS = re.compile(r"[^\w.+#/\-]+")  # punctuation, brackets, operators' symbols: not part of a word
 _HAN = re.compile(r"[\u3400-\u9fff]+")
