@@ -43,7 +43,7 @@ TEXTS = ("body_runs",)  # columns search() scans as one string per segment
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 _FILTER_ENUMS = {"category": Category, "level": Level, "kind": PatentKind, "district": District}
-_FILTER_TITLES = {"category": "类别", "level": "级别", "kind": "专利类型", "district": "所在地区"}
+_FILTER_TITLES = {"type": "类型", "category": "类别", "level": "级别", "kind": "专利类型", "district": "所在地区"}
 
 
 class QueryError(BadRequest):
@@ -381,7 +381,7 @@ def search(query: SearchQuery) -> SearchResults:
             chosen = getattr(query, term.label[0]) if term.label else None
             if term.label and chosen is None:
                 labelled.append(term)
-            elif not (term.label and chosen.value == term.label[1]):  # a word the filter already says
+            elif not (term.label and getattr(chosen, "value", chosen) == term.label[1]):  # else the filter says it
                 terms.append(term)
         # Every match: the exact total and the facet counts.
         term_parts: list[dict[str, set[int]]] = []
@@ -405,14 +405,15 @@ def search(query: SearchQuery) -> SearchResults:
                 break
         if term_parts:
             docs = set.intersection(*sorted((_matches(p) for p in term_parts), key=len))
-        elif terms or (query.text and not labelled):
+        elif terms or (query.text and not understood.terms):
             docs = set()  # only symbols or question words were typed, or no time was left to read a term
         else:
-            docs = _all_docs(searcher)
+            docs = _all_docs(searcher)  # nothing typed, or only words that name filters
         effective, implied = query, []
         for term in labelled:
             name, value = term.label
-            narrower = dataclasses.replace(effective, **{name: _FILTER_ENUMS[name](value)})
+            enum_cls = _FILTER_ENUMS.get(name)
+            narrower = dataclasses.replace(effective, **{name: enum_cls(value) if enum_cls else value})
             if complete and _filtered(index, searcher, docs, narrower):
                 effective = narrower
                 implied.append(ImpliedFilter(name, _FILTER_TITLES[name], term.text, _without(query.text, term.text)))
@@ -436,10 +437,15 @@ def search(query: SearchQuery) -> SearchResults:
             except deadline.TimeUp:
                 complete = False
             docs = _filtered(index, searcher, set().union(*piece_docs.values()), effective)
-            partial = bool(docs)
-            missing = _missing(read_terms, piece_docs) if partial else []
             held = ranking.terms_matched(docs, list(piece_docs.values()))
             term_parts = piece_parts
+            every = {d for d, n in held.items() if n == len(pieces)}
+            if every:
+                # Records that hold every word, if not as one term (节能 in the title, 降耗 in the summary).
+                docs, held = every, None
+            else:
+                partial = bool(docs)
+                missing = _missing(read_terms, piece_docs) if partial else []
         counts = _facet_counts(index, searcher, docs)
         total = len(docs)
         # Then only the page asked for is put in order, among exactly those matches.

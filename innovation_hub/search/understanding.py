@@ -10,8 +10,8 @@ A person types words ("高炉 布料"), a title's run of characters ("焊接机�
   its own term; question words, particles and function words are dropped (DROPPED), domain words never.
 - A term's words ("pieces") are the finest: a compound jieba also cuts smaller (节能降耗 → 节能 + 降耗) is
   required as its parts, and the compound as typed only adds to the score (the title phrase part).
-- A term that is a category, level, patent kind or district label (先进操作法, 国家级, 发明, 北票市) carries
-  the filter it names (Term.label); queries.py decides whether it filters or stays a word.
+- A term that is a record type, category, level, patent kind or district label (专利, 先进操作法, 国家级,
+  发明, 北票市) carries the filter it names (Term.label); queries.py decides whether it filters or stays a word.
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ def _labels() -> dict[str, tuple[str, str]]:
     for name, enum_cls in (("category", Category), ("level", Level), ("kind", PatentKind), ("district", District)):
         for member in enum_cls:
             out[analysis.normalise(member.label)] = (name, member.value)
+    # The record types (queries.RECORD_TYPES): "有没有关于高炉的专利" asks for patents.
+    out.update({"成果": ("type", "achievement"), "专利": ("type", "patent"), "工作室": ("type", "studio")})
     out.update({"发明专利": ("kind", PatentKind.INVENTION.value), "实用新型专利": ("kind", PatentKind.UTILITY.value),
                 "外观设计专利": ("kind", PatentKind.DESIGN.value), "喀左": ("district", District.KAZUO.value)})
     # A district without its 区/市/县 (北票, 凌源), except 朝阳: the city's own name, not 朝阳县.

@@ -41,7 +41,8 @@ def test_more_query_words_matched_beats_fewer():
 
 def test_the_terms_held_order_comes_before_the_score():
     # doc 2 scores higher on its one (rare) word, doc 1 holds two common ones: held first
-    terms = [{"title": {1, 3, 4, 5, 6, 7, 8, 9}}, {"body": {1} | set(range(10, 400))}, {"title": {2}, "title_grams": {2}}]
+    terms = [{"title": {1, 3, 4, 5, 6, 7, 8, 9}}, {"body": {1} | set(range(10, 400))},
+             {"title": {2}, "title_grams": {2}}]
     held = ranking.terms_matched({1, 2}, [ranking_set(p) for p in terms])
     assert held == {1: 2, 2: 1}
     assert order({1, 2}, terms) == [2, 1]  # by score alone

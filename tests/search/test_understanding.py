@@ -24,7 +24,8 @@ def test_questions_are_cut_into_their_words_without_question_words_and_particles
     assert texts(query) == expected
 
 
-@pytest.mark.parametrize("query", ["有载调压开关", "变压器有载调压", "方法", "问题", "快速更换", "一种高炉风口更换装置"])
+@pytest.mark.parametrize("query", ["有载调压开关", "变压器有载调压", "方法", "问题", "快速更换",
+                                   "一种高炉风口更换装置"])
 def test_domain_words_are_never_dropped(query):
     kept = "".join(p for term in understand(query).terms for p in term.pieces)
     for word in ("有载", "调压", "方法", "问题", "快速", "更换", "风口", "装置"):
@@ -48,7 +49,8 @@ def test_a_compound_is_required_as_its_finest_words():
 
 
 def test_phrases_in_quotes_are_kept_whole():
-    assert understand('"在线监测" 装置').terms == (Term("在线监测", ("在线监测",), quoted=True), Term("装置", ("装置",)))
+    assert understand('"在线监测" 装置').terms == (Term("在线监测", ("在线监测",), quoted=True),
+                                                 Term("装置", ("装置",)))
     assert understand("“如何快速”").terms[0].text == "如何快速"  # quoted: nothing dropped
     assert texts('"高炉') == ["高炉"]  # an unbalanced quote is plain text
 
@@ -67,6 +69,7 @@ def test_label_words_carry_their_filter():
     assert understand("发明专利").terms[0].label == ("kind", "invention")
     assert understand("北票").terms[0].label == ("district", "beipiao")
     assert understand("朝阳").terms[0].label is None  # the city, not 朝阳县
+    assert understand("有没有关于高炉的专利").terms[1].label == ("type", "patent")
 
 
 def test_only_question_words_or_symbols_leave_no_term():
