@@ -16,8 +16,9 @@ import heapq
 import re
 import threading
 import weakref
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from flask import current_app
 from werkzeug.datastructures import MultiDict
@@ -39,9 +40,11 @@ COLUMNS = (*FACETS, "newest", "title_len", "body_len", "studio_id", "record_id")
 # Columns search() reads as value -> documents: a filter over a large set (an empty query) takes the value's.
 GROUPED = ("studio_id", "type", "category", "kind", "level", "industry", "district")
 FILTER_BY_GROUPS = 2000  # documents: above this a filter intersects with its value's documents
+FACET_BY_BITMAPS = 1500  # documents: above this facets are counted over per-value bitmaps
 TEXTS = ("body_runs",)  # columns search() scans as one string per segment
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _HAN = re.compile(r"[\u3400-\u9fff]+")
+_NO_VALUE = ("", 0, None)  # a facet column's value for "none" (a patent's category, a studio's kind)
 _FILTER_ENUMS = {"category": Category, "level": Level, "kind": PatentKind, "district": District}
 _FILTER_TITLES = {"type": "类型", "category": "类别", "level": "级别", "kind": "专利类型", "district": "所在地区"}
 
@@ -310,11 +313,41 @@ def _filtered(index, searcher, docs, query: SearchQuery):
 
 
 def _facet_counts(index, searcher, docs) -> dict[str, dict]:
+    """How many of `docs` have each value of each facet. A large set is counted over one bitmap per value
+    (C-speed & and bit_count): Counter over 40k documents' seven columns cost ~60 ms at 100k records."""
+    if len(docs) > FACET_BY_BITMAPS:
+        marks = bytearray(len(index.column(searcher, "type")))
+        deque(map(marks.__setitem__, docs, repeat(1)), maxlen=0)  # a byte a document: 1 when it is among docs
+        chosen = int.from_bytes(marks, "little")
+        counts = {}
+        for name in FACETS:
+            bitmaps = _value_bitmaps(index, searcher, name)
+            if bitmaps is None:
+                break
+            counts[name] = {value: n for value, bits in bitmaps if (n := (chosen & bits).bit_count())}
+        else:
+            return counts
     counts = {}
     for name in FACETS:
         values = index.column(searcher, name)
-        counts[name] = {k: v for k, v in Counter(map(values.__getitem__, docs)).items() if k not in ("", 0, None)}
+        counts[name] = {k: v for k, v in Counter(map(values.__getitem__, docs)).items() if k not in _NO_VALUE}
     return counts
+
+
+def _value_bitmaps(index, searcher, name: str) -> list[tuple] | None:
+    """(value, bitmap) for each value of a facet column, a byte a document (1: it has the value), made once
+    per searcher; None for a column of more than 255 values (it falls back to counting)."""
+    cache = _per_searcher(searcher).setdefault("bitmaps", {})
+    if name not in cache:
+        values = index.column(searcher, name)
+        codes = {value: code for code, value in enumerate(dict.fromkeys(values))}
+        bitmaps = None
+        if len(codes) <= 255:
+            coded = bytes(map(codes.__getitem__, values))
+            bitmaps = [(value, int.from_bytes(coded.translate(bytes(int(i == code) for i in range(256))), "little"))
+                       for value, code in codes.items() if value not in _NO_VALUE]
+        cache[name] = bitmaps
+    return cache[name]
 
 
 def _hit(index, searcher, docnum: int, score: float) -> Hit:

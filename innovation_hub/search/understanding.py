@@ -4,10 +4,12 @@ A person types words ("高炉 布料"), a title's run of characters ("焊接机�
 ("如何快速修补沥青路面的坑槽？"). Each becomes terms, every one of which a record must hold (queries.py):
 
 - Spaces and punctuation (，。？！、…) separate; a phrase in quotes ("在线监测", “在线监测”) is one term, as typed.
-- A short run (up to SHORT_RUN characters, no question word in it) is one term: its words may stand in a
-  title in any order ("机器人焊接" finds 焊接机器人…), or the run as typed in a title or summary.
-- A sentence (a longer run, or one holding a question word or particle) is cut into jieba's words, each
-  its own term; question words, particles and function words are dropped (DROPPED), domain words never.
+- A run of characters with no question word in it (焊接机器人, a pasted title) is one term: its words may
+  stand in a title in any order ("机器人焊接" finds 焊接机器人…), or the run as typed in a title or summary;
+  when no record matches it so, queries.py looks for its words one by one (a partial match).
+- A question (a run holding a question word or a sentence's particle: 如何, 怎样, 吗 …) is cut into jieba's
+  words, each its own term; question words, particles and function words are dropped (DROPPED), domain
+  words never.
 - A term's words ("pieces") are the finest: a compound jieba also cuts smaller (节能降耗 → 节能 + 降耗) is
   required as its parts, and the compound as typed only adds to the score (the title phrase part).
 - A term that is a record type, category, level, patent kind or district label (专利, 先进操作法, 国家级,
@@ -22,7 +24,6 @@ from dataclasses import dataclass
 from ..models import Category, District, Level, PatentKind
 from . import analysis
 
-SHORT_RUN = 6  # characters: a run this short is one term (a compound, a name, a part of a title)
 MAX_TERMS = 12
 
 
@@ -45,9 +46,10 @@ PARTICLES = _listed("""
 一个 一些 有 是 能 会 要 用 让 给 做 搞 弄 去 来 把 被 对 在 从 向 跟 和 与 及 或 或者 还是 以及 并 也 都 就
 """) | analysis.STOP_WORDS
 DROPPED = QUESTION_WORDS | PARTICLES
-# What makes a run a sentence, to be cut into words: a question word, or a particle that ends or joins clauses.
-# Other function words (钢/中/夹杂, 过/电压) are left out of a term's words without cutting the run.
-SENTENCE_MARKS = QUESTION_WORDS | _listed("吗 呢 吧 啊 呀 嘛 哦 的 了 是 有")
+# What makes a run a question, to be cut into words: a question word, or a particle that ends a question.
+# Other function words (…的研制, 过/电压) are left out of a term's words without cutting the run: a pasted
+# title stays one term (one scan of the summaries, where its words as terms took one each).
+SENTENCE_MARKS = QUESTION_WORDS | _listed("吗 呢 吧 啊 呀 嘛 哦")
 _QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』')
 _SEPARATORS = re.compile(r"[^\w.+#/\-]+")  # punctuation, brackets, operators' symbols: not part of a word
 _HAN = re.compile(r"[\u3400-\u9fff]+")
@@ -120,10 +122,10 @@ def _free_text(text: str, terms: list[Term], dropped: list[str]) -> None:
 
 
 def _token_terms(token: str, dropped: list[str]) -> list[Term]:
-    """The terms of one space-separated token: itself when short, else its words (see the docstring)."""
+    """The terms of one space-separated token: itself, or a question's words (see the module's docstring)."""
     pieces: list[str] = []  # words of 2+ characters and mixed tokens, in order
     lone: list[str] = []  # one-character words left alone
-    sentence = any(len(run) > SHORT_RUN for run in _HAN.findall(token))
+    sentence = False
     group: list[str] = []  # words between two dropped ones
     for word in [*analysis.cut(token), None]:
         if word is not None and word not in DROPPED:
