@@ -250,3 +250,12 @@ def test_equal_scores_are_ordered_newest_first_across_pages(app, client):
     assert pages[0]["total"] == 25
     order = [hit["id"] for page in pages for hit in page["hits"]]
     assert order == [a.id for a in reversed(made)]
+
+
+def test_facets_counted_over_bitmaps_match_a_plain_count(client, corpus, monkeypatch):
+    from innovation_hub.search import queries
+
+    plain = [api(client, **params)["facets"] for params in ({"q": ""}, {"q": "高炉"}, {"q": "", "type": "achievement"})]
+    monkeypatch.setattr(queries, "FACET_BY_BITMAPS", 0)  # every set is "large"
+    assert [api(client, **params)["facets"] for params in ({"q": ""}, {"q": "高炉"},
+                                                             {"q": "", "type": "achievement"})] == plain
