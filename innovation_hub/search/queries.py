@@ -41,6 +41,7 @@ COLUMNS = (*FACETS, "newest", "title_len", "body_len", "studio_id", "record_id")
 GROUPED = ("studio_id", "type", "category", "kind", "level", "industry", "district")
 FILTER_BY_GROUPS = 2000  # documents: above this a filter intersects with its value's documents
 FACET_BY_BITMAPS = 1500  # documents: above this facets are counted over per-value bitmaps
+CONFIRM_AMONG = 300  # candidates: this few are checked in their titles rather than by reading a word's postings
 TEXTS = ("body_runs",)  # columns search() scans as one string per segment
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _HAN = re.compile(r"[\u3400-\u9fff]+")
@@ -191,6 +192,20 @@ class _Reads:
                 self._titles[piece] = _docs(self.searcher, "title", *analysis.words(piece))
         return self._titles[piece]
 
+    def title_among(self, piece: str, among: set[int] | None) -> set[int]:
+        """title(piece) & among; a few candidates are checked in their titles instead of reading postings."""
+        if among is None or piece in self._titles or len(among) > CONFIRM_AMONG or not (
+                len(piece) > 1 and _is_han(piece)):
+            found = self.title(piece)
+            return found if among is None else found & among
+        return self._confirm(piece, among)
+
+    def _confirm(self, text: str, docs) -> set[int]:
+        """The documents among `docs` whose title holds `text` (its runs in a row)."""
+        needle = analysis.run_text(text).encode()
+        titles = self.index.column_reader(self.searcher, "title_runs")
+        return {d for d in docs if needle in titles[d]}
+
     def phrase(self, text: str) -> set[int]:
         """The documents whose title holds `text` as typed (its runs in a row)."""
         if text not in self._phrases:
@@ -200,22 +215,18 @@ class _Reads:
             else:
                 # The documents with every bigram, kept when the text stands in their title in a row:
                 # at 10k records 6 ms where a positional phrase took 16–39 ms, the same documents.
-                candidates = _docs(self.searcher, "title_grams", *grams)
-                needle = analysis.run_text(text).encode()
-                titles = self.index.column_reader(self.searcher, "title_runs")
-                found = {d for d in candidates if needle in titles[d]}
+                found = self._confirm(text, _docs(self.searcher, "title_grams", *grams))
             self._phrases[text] = found
         return self._phrases[text]
 
     def studio(self, pieces: tuple[str, ...]) -> set[int]:
         """The documents (studios and their records) of the studios with every piece in their name or host unit."""
-        found = None
+        found = _studio_docs(self.index, self.searcher)
         for piece in pieces:
-            docs = self.title(piece) | _docs(self.searcher, "studio", *analysis.words(piece))
-            found = docs if found is None else found & docs
+            found = self.title_among(piece, found) | (_docs(self.searcher, "studio", *analysis.words(piece)) & found)
             if not found:
                 return set()
-        return _records_of_studios(self.index, self.searcher, found or set())
+        return _records_of_studios(self.index, self.searcher, found)
 
     def body(self, text: str) -> set[int]:
         runs = analysis.runs(text)
@@ -232,10 +243,18 @@ class _Reads:
         up, the parts read so far."""
         parts: dict[str, set[int]] = {}
         try:
-            titles = [self.title(piece) for piece in term.pieces]
-            parts["title"] = set.intersection(*titles) if titles else set()
-            parts["title_grams"] = parts["title"] if term.pieces == (term.text,) and len(term.text) > 1 \
-                and _is_han(term.text) else self.phrase(term.text)
+            found = None
+            for piece in term.pieces:  # once a few documents are left, the rest are checked in their titles
+                found = self.title_among(piece, found)
+                if not found:
+                    break
+            parts["title"] = found or set()
+            if all(len(p) > 1 and _is_han(p) for p in term.pieces):
+                # Every piece a substring of the term: a title holding the term holds them all.
+                parts["title_grams"] = parts["title"] if term.pieces == (term.text,) else \
+                    self._confirm(term.text, parts["title"])
+            else:
+                parts["title_grams"] = self.phrase(term.text)
             parts["studio"] = self.studio(term.pieces) - parts["title"]
             parts["people"] = _docs(self.searcher, "people", term.text)
             if number:
@@ -245,6 +264,13 @@ class _Reads:
         except deadline.TimeUp:
             return parts, False
         return parts, True
+
+
+def _studio_docs(index, searcher) -> frozenset[int]:
+    cache = _per_searcher(searcher)
+    if "studios" not in cache:
+        cache["studios"] = frozenset(index.grouped(searcher, "type").get("studio", ())) & _all_docs(searcher)
+    return cache["studios"]
 
 
 def _records_of_studios(index, searcher, docs: set[int]) -> set[int]:
