@@ -249,6 +249,12 @@ class _Reads:
                 if not found:
                     break
             parts["title"] = found or set()
+            if number:
+                # A number's bigrams stand in no title; the number part (or its text in a summary) finds it.
+                parts["number"] = _docs(self.searcher, "number", number)
+                parts["people"] = set()
+                parts["body"] = self.body(term.text)
+                return parts, True
             if all(len(p) > 1 and _is_han(p) for p in term.pieces):
                 # Every piece a substring of the term: a title holding the term holds them all.
                 parts["title_grams"] = parts["title"] if term.pieces == (term.text,) else \

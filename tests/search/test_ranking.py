@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from innovation_hub.search import ranking
@@ -101,3 +103,21 @@ def test_newest_first():
     newest = list(NEWEST)
     newest[5] = 20250101
     assert [d for d, _ in ranking.newest_first({4, 5, 6}, newest, 2)] == [5, 6]
+
+
+def test_scoring_only_the_contenders_gives_the_same_order_as_scoring_every_match(monkeypatch):
+    monkeypatch.setattr(ranking, "REGIONS_FROM", 0)
+    rng = random.Random(13)
+    for _ in range(30):
+        coll = collection({d: rng.randint(4, 40) for d in range(DOCS)}, {d: rng.randint(0, 400) for d in range(DOCS)})
+        newest = [rng.choice((20200101, 20210101, 20220101)) for _ in range(DOCS)]
+        term_parts = [{name: set(rng.sample(range(DOCS), rng.randint(0, 600))) for name in
+                       rng.sample(["title", "title_grams", "body", "studio", "people"], rng.randint(1, 4))}
+                      for _ in range(rng.randint(1, 2))]
+        docs = set().union(*(set().union(*parts.values()) for parts in term_parts))
+        limit = rng.choice((1, 10, 20, 60))
+        exact = ranking.best(ranking.scores(docs, term_parts, coll), limit, newest)
+        assert ranking.rank(docs, term_parts, coll, newest, limit) == exact
+        assert len(ranking.contenders(docs, term_parts, coll, newest, limit)) <= len(docs)
+    assert len(ranking.contenders(set(range(DOCS)), [{"body": set(range(DOCS))}], collection(
+        body_len={d: d for d in range(DOCS)}), NEWEST, 10)) == 10  # the ten shortest summaries
