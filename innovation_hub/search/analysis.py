@@ -106,6 +106,18 @@ def words(text: str) -> list[str]:
     return out
 
 
+def cut(text: str) -> list[str]:
+    """jieba's default-mode words of `text` (normalised): each character once, in order, no stop word
+    dropped. Query understanding reads a typed sentence with it (understanding.py)."""
+    out: list[str] = []
+    for run in _SPLIT.findall(normalise(text)):
+        if _HAN.fullmatch(run):
+            out.extend(word for word, _start, _end in _jieba().tokenize(run))
+        else:
+            out.append(run)
+    return out
+
+
 _RUN = re.compile(r"[\u3400-\u9fff0-9a-zφ]+")
 
 

@@ -11,11 +11,14 @@ past SEARCH_TIME_LIMIT seconds a search answers with what it has and says it may
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
-import math
 import re
-from collections import Counter
+import threading
+import weakref
+from collections import Counter, deque
 from dataclasses import dataclass, field
+from itertools import repeat
 
 from flask import current_app
 from werkzeug.datastructures import MultiDict
@@ -24,19 +27,27 @@ from ..catalogue import patent_numbers
 from ..catalogue.queries import enum_arg, int_arg
 from ..errors import BadRequest
 from ..models import Category, District, Level, PatentKind
-from . import analysis, changelog, deadline
+from . import analysis, changelog, deadline, ranking, understanding
 from .index import current_index, term_docs
+from .understanding import Term, Understanding
 
 MAX_QUERY_CHARS = 200
-MAX_TERMS = 12
 MAX_PAGE = 500
 RECORD_TYPES = {"achievement": "成果", "patent": "专利", "studio": "工作室"}
 FACETS = ("type", "category", "kind", "level", "industry", "district", "year")
 # Every per-document column search() reads.
 COLUMNS = (*FACETS, "newest", "title_len", "body_len", "studio_id", "record_id")
-GROUPED = ("studio_id",)  # columns search() reads as value -> documents
+# Columns search() reads as value -> documents: a filter over a large set (an empty query) takes the value's.
+GROUPED = ("studio_id", "type", "category", "kind", "level", "industry", "district")
+FILTER_BY_GROUPS = 2000  # documents: above this a filter intersects with its value's documents
+FACET_BY_BITMAPS = 1500  # documents: above this facets are counted over per-value bitmaps
+CONFIRM_AMONG = 300  # candidates: this few are checked in their titles rather than by reading a word's postings
 TEXTS = ("body_runs",)  # columns search() scans as one string per segment
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_HAN = re.compile(r"[\u3400-\u9fff]+")
+_NO_VALUE = ("", 0, None)  # a facet column's value for "none" (a patent's category, a studio's kind)
+_FILTER_ENUMS = {"category": Category, "level": Level, "kind": PatentKind, "district": District}
+_FILTER_TITLES = {"type": "类型", "category": "类别", "level": "级别", "kind": "专利类型", "district": "所在地区"}
 
 
 class QueryError(BadRequest):
@@ -107,6 +118,16 @@ class Hit:
     score: float
 
 
+@dataclass(frozen=True)
+class ImpliedFilter:
+    """A filter read from a word of the query (先进操作法 → 类别), with the query as typed without that word."""
+
+    name: str  # the SearchQuery field: category, level, kind, district
+    title: str  # its Chinese name: 类别
+    label: str  # the word: 先进操作法
+    text_without: str
+
+
 @dataclass
 class SearchResults:
     query: SearchQuery
@@ -117,17 +138,13 @@ class SearchResults:
     patent_number: str | None = None  # the query read as a patent number, if it is one
     number_problem: str | None = None  # why a query shaped like a patent number is not a valid one
     incomplete: bool = False  # the time bound cut the search short: these are the matches found by then
+    partial: bool = False  # nothing held every term: these hold some of the query's words, most first
+    missing: list[str] = field(default_factory=list)  # with partial: the words no record holds
+    implied: list[ImpliedFilter] = field(default_factory=list)  # filters read from the query's words
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.query.per_page))
-
-
-def _split_terms(text: str) -> list[str]:
-    """The words a person typed: punctuation, quotes, brackets and operators' symbols separate them."""
-    cleaned = re.sub(r"[^\w.+#/\-]+", " ", analysis.normalise(text))
-    terms = [t.strip(".-/") for t in cleaned.split()]
-    return [t for t in terms if t][:MAX_TERMS]
 
 
 def _as_patent_number(text: str) -> str | None:
@@ -145,62 +162,121 @@ def _read_patent_number(text: str) -> tuple[str | None, str | None]:
         return None, str(error)
 
 
-# The ranking: BM25 with each field's match counted once (titles are short, so a term's frequency
-# says little), weighed by field: title matches outrank summary matches (DESIGN.md), a person's
-# name and a patent number are exact. Scored in Python over the sets the matching already read:
-# Whoosh's scorer re-read every posting of the terms (250–450 ms at 100k records).
-PART_WEIGHTS = {"title": 3.0, "studio": 0.5, "title_grams": 3.0, "body": 1.0, "people": 2.0, "number": 100.0}
-PART_LENGTH = {"title": "title_len", "title_grams": "title_len", "body": "body_len"}
-BM25_K1, BM25_B = 1.2, 0.75
-TIE_MARGIN = 2e-6  # scores that round to the same 6 decimals lie within 1e-6 of each other
-
-
 def _docs(searcher, field_name: str, *texts: str) -> set[int]:
     """The documents that have every one of `texts` in the field."""
     sets = sorted((term_docs(searcher, field_name, t) for t in dict.fromkeys(texts)), key=len)
     return set.intersection(*sets) if sets else set()
 
 
-def _term_parts(index, searcher, term: str) -> tuple[dict[str, set[int]], bool]:
-    """The documents a term matches, by how: its words in the title (or the studio's name and host
-    unit), the term as a substring of a title (a phrase of its bigrams) or of a summary, a person's name,
-    a patent number. Each part is one simple query; parts are joined as Python sets, where Whoosh's
-    union matcher over phrase matchers cost ~170 ms at 100k records.
+def _is_han(text: str) -> bool:
+    return bool(_HAN.fullmatch(text))
 
-    Also whether every part was read: when the time is up, the parts read so far.
-    """
-    parts: dict[str, set[int]] = {}
-    try:
-        words = list(dict.fromkeys(analysis.words(term)))
-        if words:
-            in_title = [_docs(searcher, "title", w) for w in words]
-            parts["title"] = set.intersection(*in_title)
-            in_host_unit = [_docs(searcher, "studio", w) for w in words]  # only studios' documents have it
-            parts["studio"] = _records_of_studios(index, searcher, set.intersection(
-                *(t | s for t, s in zip(in_title, in_host_unit, strict=True)))) - parts["title"]
-        grams = list(dict.fromkeys(analysis.grams(term)))
-        runs = analysis.runs(term)
-        needle = " ".join(runs)  # analysis.run_text(term)
-        if len(grams) == 1:
-            parts["title_grams"] = _docs(searcher, "title_grams", grams[0])
-        elif grams:
-            # The documents with every bigram, kept when the term stands in their title in a row:
-            # at 10k records 6 ms where a positional phrase took 16–39 ms, the same documents.
-            candidates = _docs(searcher, "title_grams", *grams)
-            text = index.column_reader(searcher, "title_runs")
-            parts["title_grams"] = {d for d in candidates if needle.encode() in text[d]}
-        parts["people"] = _docs(searcher, "people", analysis.normalise(term))
-        number = _as_patent_number(term)
-        if number:
-            parts["number"] = _docs(searcher, "number", number)
-        if runs:
-            # The same rule as the title's bigrams: a one-character run of the term is a whole run there.
+
+class _Reads:
+    """One search's reads of the index, each once: a word's title documents serve its term and, when
+    nothing matches every term, the partial matches. Each read is one simple query or one text scan,
+    joined as Python sets (Whoosh's union matcher over phrase matchers cost ~170 ms at 100k records)."""
+
+    def __init__(self, index, searcher):
+        self.index, self.searcher = index, searcher
+        self._titles: dict[str, set[int]] = {}
+        self._phrases: dict[str, set[int]] = {}
+
+    def title(self, piece: str) -> set[int]:
+        """The documents with `piece` in the title: a Chinese word as a substring (its bigrams in a row,
+        whatever jieba made of the title), a mixed token or one character as a title word."""
+        if piece not in self._titles:
+            if len(piece) > 1 and _is_han(piece):
+                self._titles[piece] = self.phrase(piece)
+            else:
+                self._titles[piece] = _docs(self.searcher, "title", *analysis.words(piece))
+        return self._titles[piece]
+
+    def title_among(self, piece: str, among: set[int] | None) -> set[int]:
+        """title(piece) & among; a few candidates are checked in their titles instead of reading postings."""
+        if among is None or piece in self._titles or len(among) > CONFIRM_AMONG or not (
+                len(piece) > 1 and _is_han(piece)):
+            found = self.title(piece)
+            return found if among is None else found & among
+        return self._confirm(piece, among)
+
+    def _confirm(self, text: str, docs) -> set[int]:
+        """The documents among `docs` whose title holds `text` (its runs in a row)."""
+        needle = analysis.run_text(text).encode()
+        titles = self.index.column_reader(self.searcher, "title_runs")
+        return {d for d in docs if needle in titles[d]}
+
+    def phrase(self, text: str) -> set[int]:
+        """The documents whose title holds `text` as typed (its runs in a row)."""
+        if text not in self._phrases:
+            grams = list(dict.fromkeys(analysis.grams(text)))
+            if len(grams) <= 1:
+                found = _docs(self.searcher, "title_grams", *grams)
+            else:
+                # The documents with every bigram, kept when the text stands in their title in a row:
+                # at 10k records 6 ms where a positional phrase took 16–39 ms, the same documents.
+                found = self._confirm(text, _docs(self.searcher, "title_grams", *grams))
+            self._phrases[text] = found
+        return self._phrases[text]
+
+    def studio(self, pieces: tuple[str, ...]) -> set[int]:
+        """The documents (studios and their records) of the studios with every piece in their name or host unit."""
+        found = _studio_docs(self.index, self.searcher)
+        for piece in pieces:
+            found = self.title_among(piece, found) | (_docs(self.searcher, "studio", *analysis.words(piece)) & found)
+            if not found:
+                return set()
+        return _records_of_studios(self.index, self.searcher, found)
+
+    def body(self, text: str) -> set[int]:
+        runs = analysis.runs(text)
+        if not runs:
+            return set()
+        # The same rule as the title's bigrams: a one-character run of the term is a whole run there.
+        return self.index.text_matches(self.searcher, "body_runs", " ".join(runs),
+                                       run_start=len(runs[0]) == 1, run_end=len(runs[-1]) == 1)
+
+    def parts(self, term: Term, number: str | None = None) -> tuple[dict[str, set[int]], bool]:
+        """The documents a term matches, by how (ranking.PART_WEIGHTS): all its words in the title in any
+        order, or in the studio's name and host unit; the term as typed in a title (a phrase of its bigrams)
+        or a summary; a person's name; a patent number. Also whether every part was read: when the time is
+        up, the parts read so far."""
+        parts: dict[str, set[int]] = {}
+        try:
+            found = None
+            for piece in term.pieces:  # once a few documents are left, the rest are checked in their titles
+                found = self.title_among(piece, found)
+                if not found:
+                    break
+            parts["title"] = found or set()
+            if number:
+                # A number's bigrams stand in no title; the number part (or its text in a summary) finds it.
+                parts["number"] = _docs(self.searcher, "number", number)
+                parts["people"] = set()
+                parts["body"] = self.body(term.text)
+                return parts, True
+            if all(len(p) > 1 and _is_han(p) for p in term.pieces):
+                # Every piece a substring of the term: a title holding the term holds them all.
+                parts["title_grams"] = parts["title"] if term.pieces == (term.text,) else \
+                    self._confirm(term.text, parts["title"])
+            else:
+                parts["title_grams"] = self.phrase(term.text)
+            parts["studio"] = self.studio(term.pieces) - parts["title"]
+            parts["people"] = _docs(self.searcher, "people", term.text)
+            if number:
+                parts["number"] = _docs(self.searcher, "number", number)
             # Last: the one part that scans text rather than reading postings.
-            parts["body"] = index.text_matches(searcher, "body_runs", needle,
-                                               run_start=len(runs[0]) == 1, run_end=len(runs[-1]) == 1)
-    except deadline.TimeUp:
-        return parts, False
-    return parts, True
+            parts["body"] = self.body(term.text)
+        except deadline.TimeUp:
+            return parts, False
+        return parts, True
+
+
+def _studio_docs(index, searcher) -> frozenset[int]:
+    cache = _per_searcher(searcher)
+    if "studios" not in cache:
+        cache["studios"] = frozenset(index.grouped(searcher, "type").get("studio", ())) & _all_docs(searcher)
+    return cache["studios"]
 
 
 def _records_of_studios(index, searcher, docs: set[int]) -> set[int]:
@@ -215,69 +291,109 @@ def _matches(parts: dict[str, set[int]]) -> set[int]:
     return set().union(*parts.values())
 
 
-def _rank(index, searcher, docs: list[int], term_parts: list[dict[str, set[int]]],
-          limit: int) -> list[tuple[int, float]]:
-    """The `limit` best of `docs` by score, then newest."""
-    wanted = set(docs)
-    total_docs = max(1, searcher.doc_count())
-    averages = {}
-    for column in set(PART_LENGTH.values()):
-        values = index.column(searcher, column)
-        averages[column] = (sum(values) / len(values) or 1.0) if values else 1.0
-    scores: dict[int, float] = dict.fromkeys(wanted, 0.0)
-    for parts in term_parts:
-        for name, matched in parts.items():
-            if not matched:
-                continue
-            deadline.check()
-            n = len(matched)
-            weight = PART_WEIGHTS[name] * math.log(1 + (total_docs - n + 0.5) / (n + 0.5)) * (BM25_K1 + 1)
-            column = PART_LENGTH.get(name)
-            if column is None:
-                for d in matched & wanted:
-                    scores[d] += weight / (1 + BM25_K1)
-            else:
-                lengths, average = index.column(searcher, column), averages[column]
-                k, b = BM25_K1 * (1 - BM25_B), BM25_K1 * BM25_B / average
-                for d in matched & wanted:
-                    scores[d] += weight / (1 + k + b * lengths[d])
-    newest = index.column(searcher, "newest")
-    candidates = scores
-    if len(scores) > limit:
-        # Only what can be among the best is put in order by the full key: a score more than
-        # TIE_MARGIN below the limit-th best rounds lower than it (14 ms → 1 ms over 13k matches).
-        floor = heapq.nlargest(limit, scores.values())[-1] - TIE_MARGIN
-        candidates = [d for d, score in scores.items() if score >= floor]
-    # Scores rounded, so that floating-point noise does not split a tie; then newest first.
-    best = heapq.nlargest(limit, candidates, key=lambda d: (round(scores[d], 6), newest[d], d))
-    return [(d, scores[d]) for d in best]
+def _collection(index, searcher) -> ranking.Collection:
+    """What the ranking needs of the whole index, once per searcher (it depends on nothing else)."""
+    cached = _per_searcher(searcher).get("collection")
+    if cached is None:
+        lengths = {name: index.column(searcher, name) for name in set(ranking.PART_LENGTH.values())}
+        cached = _per_searcher(searcher)["collection"] = ranking.Collection.of(searcher.doc_count(), lengths)
+    return cached
+
+
+_searcher_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_searcher_cache_lock = threading.Lock()
+
+
+def _per_searcher(searcher) -> dict:
+    """What this process computed from one searcher's index alone (never a query's results): dropped
+    with the searcher when a change opens a new one."""
+    with _searcher_cache_lock:
+        cache = _searcher_cache.get(searcher)
+        if cache is None:
+            cache = _searcher_cache[searcher] = {}
+        return cache
+
+
+def _all_docs(searcher) -> frozenset[int]:
+    """Every live document (an empty query's matches): Whoosh checks each one for deletion in Python."""
+    cache = _per_searcher(searcher)
+    if "all" not in cache:
+        cache["all"] = frozenset(searcher.reader().all_doc_ids())
+    return cache["all"]
+
+
+def _filter_values(query: SearchQuery) -> dict[str, str]:
+    return {name: (value.value if hasattr(value, "value") else value)
+            for name in ("type", "category", "kind", "level", "industry", "district")
+            if (value := getattr(query, name)) is not None}
 
 
 def _filtered(index, searcher, docs, query: SearchQuery):
     """`docs` narrowed by the query's filters, read from the per-document columns."""
-    wanted = {name: getattr(query, name) for name in ("type", "category", "kind", "level", "industry", "district")}
-    for name, value in wanted.items():
-        if value is not None:
-            value = value.value if hasattr(value, "value") else value
+    for name, value in _filter_values(query).items():
+        if len(docs) > FILTER_BY_GROUPS:
+            # A large set (an empty query's every document): the value's documents, grouped once per column.
+            docs = docs & set(index.grouped(searcher, name).get(value, ()))
+        else:
             values = index.column(searcher, name)
-            docs = [d for d in docs if values[d] == value]
+            docs = {d for d in docs if values[d] == value}
     if query.year_from or query.year_to:
         years = index.column(searcher, "year")
         low, high = query.year_from or 0, query.year_to or 9999
-        docs = [d for d in docs if low <= years[d] <= high]
+        docs = {d for d in docs if low <= years[d] <= high}
     return docs
+
+
+def _facet_counts(index, searcher, docs) -> dict[str, dict]:
+    """How many of `docs` have each value of each facet. A large set is counted over one bitmap per value
+    (C-speed & and bit_count): Counter over 40k documents' seven columns cost ~60 ms at 100k records."""
+    if len(docs) > FACET_BY_BITMAPS:
+        marks = bytearray(len(index.column(searcher, "type")))
+        deque(map(marks.__setitem__, docs, repeat(1)), maxlen=0)  # a byte a document: 1 when it is among docs
+        chosen = int.from_bytes(marks, "little")
+        counts = {}
+        for name in FACETS:
+            bitmaps = _value_bitmaps(index, searcher, name)
+            if bitmaps is None:
+                break
+            counts[name] = {value: n for value, bits in bitmaps if (n := (chosen & bits).bit_count())}
+        else:
+            return counts
+    counts = {}
+    for name in FACETS:
+        values = index.column(searcher, name)
+        counts[name] = {k: v for k, v in Counter(map(values.__getitem__, docs)).items() if k not in _NO_VALUE}
+    return counts
+
+
+def _value_bitmaps(index, searcher, name: str) -> list[tuple] | None:
+    """(value, bitmap) for each value of a facet column, a byte a document (1: it has the value), made once
+    per searcher; None for a column of more than 255 values (it falls back to counting)."""
+    cache = _per_searcher(searcher).setdefault("bitmaps", {})
+    if name not in cache:
+        values = index.column(searcher, name)
+        codes = {value: code for code, value in enumerate(dict.fromkeys(values))}
+        bitmaps = None
+        if len(codes) <= 255:
+            coded = bytes(map(codes.__getitem__, values))
+            bitmaps = [(value, int.from_bytes(coded.translate(bytes(int(i == code) for i in range(256))), "little"))
+                       for value, code in codes.items() if value not in _NO_VALUE]
+        cache[name] = bitmaps
+    return cache[name]
 
 
 def _hit(index, searcher, docnum: int, score: float) -> Hit:
     return Hit(index.column(searcher, "type")[docnum], index.column(searcher, "record_id")[docnum], round(score, 4))
 
 
-def highlight_terms(text: str) -> list[str]:
-    """The strings to mark: each typed term as written (normalised) and its words of 2+ characters."""
+def highlight_terms(text: str, understood: Understanding | None = None) -> list[str]:
+    """The strings to mark: each term as typed (normalised) and its words of 2+ characters."""
+    understood = understood or understanding.understand(text)
     out: list[str] = []
-    for term in _split_terms(text):
-        out.append(analysis.normalise(term))
-        out.extend(w for w in analysis.words(term) if len(w) > 1)
+    for term in understood.terms:
+        out.append(term.text)
+        out.extend(p for p in term.pieces if len(p) > 1)
+        out.extend(w for w in analysis.words(term.text) if len(w) > 1)
     return list(dict.fromkeys(t for t in out if t))
 
 
@@ -285,44 +401,117 @@ def _time_limit():
     return deadline.time_limit(current_app.config["SEARCH_TIME_LIMIT"])
 
 
+def _without(text: str, word: str) -> str:
+    """The query as typed with one word taken out (the link that undoes a filter read from the query)."""
+    for candidate in (text, analysis.normalise(text)):
+        if word in candidate:
+            return " ".join(candidate.replace(word, " ", 1).split())
+    return text
+
+
+def _missing(terms, piece_docs: dict[str, set[int]]) -> list[str]:
+    """The words nothing matched: a term as typed when none of its words matched, else its missing words."""
+    out = []
+    for term in terms:
+        gone = [p for p in term.pieces if not piece_docs.get(p)]
+        out.extend([term.text] if len(gone) == len(term.pieces) else gone)
+    return list(dict.fromkeys(out))
+
+
 def search(query: SearchQuery) -> SearchResults:
     """Run a search: ids in rank order (one page), the exact total, facet counts, terms to mark.
+
+    Every term must match. A term that names a category, level, kind or district filters instead when
+    the rest of the query finds something under it. When all terms together find nothing, the records
+    that hold some of their words, most words first, marked partial with the words nothing matched.
 
     Bounded by SEARCH_TIME_LIMIT: the terms (and a term's parts) not read by then are left out,
     the ranking falls back to newest first, and the results say they may be incomplete.
     """
     number, number_problem = _read_patent_number(query.text) if query.text else (None, None)
-    terms = _split_terms(query.text)
+    if number:  # one term: its "number" part finds the patent
+        text = analysis.normalise(query.text)
+        understood = Understanding((Term(text, tuple(dict.fromkeys(analysis.words(text))) or (text,)),))
+    else:
+        understood = understanding.understand(query.text)
     index = current_index()
     changelog.follow()  # other processes' and servers' changes first
     with _time_limit():
         searcher = index.searcher()
+        reads = _Reads(index, searcher)
         complete = True
+        # A term naming a filter of a kind the query does not set is read last, as a filter if it can be.
+        terms, labelled = [], []
+        for term in understood.terms:
+            chosen = getattr(query, term.label[0]) if term.label else None
+            if term.label and chosen is None:
+                labelled.append(term)
+            elif not (term.label and getattr(chosen, "value", chosen) == term.label[1]):  # else the filter says it
+                terms.append(term)
         # Every match: the exact total and the facet counts.
         term_parts: list[dict[str, set[int]]] = []
-        for text in [query.text] if number else terms:  # a number's "number" part finds the patent
+        read_terms: list[Term] = []  # the terms read, in the order of term_parts
+
+        def read(term: Term) -> bool:
+            """Read a term's parts; False when the time ran out (its parts read so far are kept)."""
+            nonlocal complete
             if deadline.expired():
                 complete = False
-                break
-            parts, read_all = _term_parts(index, searcher, text)
+                return False
+            parts, read_all = reads.parts(term, number)
             if parts:
                 term_parts.append(parts)
-            if not read_all:
-                complete = False
+                read_terms.append(term)
+            complete = complete and read_all
+            return read_all and bool(parts)
+
+        for term in terms:
+            if not read(term):
                 break
-        if number:
-            docs = _matches(term_parts[0]) if term_parts else set()
-        elif terms:
-            docs = set.intersection(*sorted((_matches(p) for p in term_parts), key=len)) if term_parts else set()
-        elif query.text:
-            docs = set()  # only symbols were typed: nothing can match
+        if term_parts:
+            docs = set.intersection(*sorted((_matches(p) for p in term_parts), key=len))
+        elif terms or (query.text and not understood.terms):
+            docs = set()  # only symbols or question words were typed, or no time was left to read a term
         else:
-            docs = set(searcher.reader().all_doc_ids())
-        docs = _filtered(index, searcher, docs, query)
-        counts = {}
-        for name in FACETS:
-            values = index.column(searcher, name)
-            counts[name] = {k: v for k, v in Counter(map(values.__getitem__, docs)).items() if k not in ("", 0, None)}
+            docs = _all_docs(searcher)  # nothing typed, or only words that name filters
+        effective, implied = query, []
+        for term in labelled:
+            name, value = term.label
+            enum_cls = _FILTER_ENUMS.get(name)
+            narrower = dataclasses.replace(effective, **{name: enum_cls(value) if enum_cls else value})
+            if complete and _filtered(index, searcher, docs, narrower):
+                effective = narrower
+                implied.append(ImpliedFilter(name, _FILTER_TITLES[name], term.text, _without(query.text, term.text)))
+            elif read(term):
+                docs = docs & _matches(term_parts[-1])
+            else:
+                docs = set()
+        docs = _filtered(index, searcher, docs, effective)
+        partial, missing, held = False, [], None
+        pieces = list(dict.fromkeys(p for term in read_terms for p in term.pieces))
+        if not docs and not number and complete and len(pieces) > 1:
+            # Nothing holds every term: the records that hold some of their words, most words first.
+            piece_parts, piece_docs = [], {}
+            try:
+                for piece in pieces:
+                    whole = next((i for i, t in enumerate(read_terms) if t.pieces == (piece,)), None)
+                    parts = term_parts[whole] if whole is not None else reads.parts(Term(piece, (piece,)))[0]
+                    piece_parts.append(parts)
+                    piece_docs[piece] = _matches(parts)
+                    deadline.check()
+            except deadline.TimeUp:
+                complete = False
+            docs = _filtered(index, searcher, set().union(*piece_docs.values()), effective)
+            held = ranking.terms_matched(docs, list(piece_docs.values()))
+            term_parts = piece_parts
+            every = {d for d, n in held.items() if n == len(pieces)}
+            if every:
+                # Records that hold every word, if not as one term (节能 in the title, 降耗 in the summary).
+                docs, held = every, None
+            else:
+                partial = bool(docs)
+                missing = _missing(read_terms, piece_docs) if partial else []
+        counts = _facet_counts(index, searcher, docs)
         total = len(docs)
         # Then only the page asked for is put in order, among exactly those matches.
         first = (query.page - 1) * query.per_page
@@ -330,17 +519,17 @@ def search(query: SearchQuery) -> SearchResults:
         hits = []
         if first < total:
             ranked = None
+            newest = index.column(searcher, "newest")
             if query.sort != "newest" and term_parts:
                 try:
-                    ranked = _rank(index, searcher, docs, term_parts, wanted)
+                    ranked = ranking.rank(docs, term_parts, _collection(index, searcher), newest, wanted, held)
                 except deadline.TimeUp:
                     complete = False
             if ranked is None:
-                newest = index.column(searcher, "newest")
-                ranked = [(d, 0.0) for d in heapq.nlargest(wanted, docs, key=lambda d: (newest[d], d))]
+                ranked = ranking.newest_first(docs, newest, wanted)
             hits = [_hit(index, searcher, docnum, score) for docnum, score in ranked[first:wanted]]
-    return SearchResults(query, total, hits, counts, highlight_terms(query.text), number, number_problem,
-                         incomplete=not complete)
+    return SearchResults(query, total, hits, counts, highlight_terms(query.text, understood), number, number_problem,
+                         incomplete=not complete, partial=partial, missing=missing, implied=implied)
 
 
 # ------------------------------------------------------------------ 查重: records with a similar title
@@ -391,7 +580,8 @@ def similar(text: str, limit: int = 5, exclude: tuple[str, int] | None = None, *
             return []
         term_parts.extend({"title_grams": docs} for docs in gram_docs)
         try:
-            ranked = _rank(index, searcher, candidates, term_parts, limit)
+            ranked = ranking.rank(candidates, term_parts, _collection(index, searcher),
+                                  index.column(searcher, "newest"), limit)
         except deadline.TimeUp:
             ranked = heapq.nlargest(limit, ((d, float(shared[d])) for d in candidates), key=lambda pair: pair[1])
         return [_hit(index, searcher, docnum, score) for docnum, score in ranked]

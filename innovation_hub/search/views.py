@@ -99,6 +99,11 @@ def api_search():
                "snippet": str(h.snippet), "score": h.score} for h in _load(results)],
         facets=_facets_json(results),
         incomplete=results.incomplete,  # the time bound cut the search short (SEARCH_TIME_LIMIT)
+        partial=results.partial,  # no record holds every word: these hold some, most first
+        missing=results.missing,  # with partial: the words no record holds
+        # Filters read from the query's words (先进操作法 → 类别): the word filters instead of being searched.
+        implied_filters=[{"filter": f.name, "title": f.title, "label": f.label, "query_without": f.text_without}
+                         for f in results.implied],
     )
 
 

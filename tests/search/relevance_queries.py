@@ -199,6 +199,51 @@ FILTERED = [
 ]
 
 
+# Questions typed as sentences: question words, particles and punctuation are not what a record holds.
+QUESTIONS = [
+    ("如何快速修补沥青路面的坑槽", "a:坑槽", "the whole question was one term: 0 results"),
+    ("怎样防止皮带输送机跑偏？", "a:跑偏", "防止 only in the summary"),
+    ("有没有关于高炉炉缸的专利", "p:炉缸", "专利 reads as the type: a:炉缸监测 has the same words"),
+    ("钢包透气砖怎么快速更换", "a:透气砖操作法", "a:透气砖寿命 has 钢包透气砖 too"),
+]
+
+# No record holds every word: the records holding the most of them, first.
+PARTIAL = [
+    ("高炉布料矩阵 智能优化算法", "a:高炉布料", "nothing holds 算法"),
+    ("塔式起重机防碰撞 激光雷达", "a:塔吊", "激光 and 雷达 only in other records"),
+    ("细纱断头 紧密纺 毛羽", "a:羊绒混纺", "holds two of three; p:羊绒 紧密纺 and 毛羽, a:细纱断头 one"),
+]
+
+# A category, level, kind or type word standing in the query: a filter when the rest finds records under it.
+FILTER_WORDS = [
+    ("先进操作法 透气砖", "a:透气砖操作法", "a:透气砖寿命 is 技术攻关"),
+    ("专利 风口", "p:风口小车", "a:风口小车 and a:风口烧损 are achievements"),
+]
+
+# The words of a title in another order, or a compound whose parts stand apart in a record.
+WORD_ORDER = [
+    ("机器人焊接", "a:焊缝跟踪", "jieba cuts 机器/人/焊接 here, 焊接机器人 in the title; a:焊接变形 has 机器人焊接"),
+    ("节能降耗", "a:空压机", "节能 in the title, 降耗 in the summary; a:节能驾驶 only 节能"),
+]
+
+# The words each of these cases' records holds (test_relevance_cases_match_their_records checks them).
+WORDS_HELD = {
+    "如何快速修补沥青路面的坑槽": ("快速", "修补", "沥青路面", "坑槽"),
+    "怎样防止皮带输送机跑偏？": ("防止", "皮带输送机", "跑偏"),
+    "有没有关于高炉炉缸的专利": ("高炉炉缸",),
+    "钢包透气砖怎么快速更换": ("钢包", "透气砖", "快速更换"),
+    "高炉布料矩阵 智能优化算法": ("高炉", "布料矩阵", "优化"),
+    "塔式起重机防碰撞 激光雷达": ("塔式起重机防碰撞",),
+    "细纱断头 紧密纺 毛羽": ("细纱断头", "紧密纺"),
+    "先进操作法 透气砖": ("透气砖",),
+    "专利 风口": ("风口",),
+    "机器人焊接": ("机器人", "焊接"),
+    "节能降耗": ("节能", "降耗"),
+}
+# What the filter word names, for FILTER_WORDS: (the record's field as _texts gives it, its value).
+FILTER_WORD_FIELDS = {"先进操作法 透气砖": ("category", "先进操作法"), "专利 风口": ("type", "patent")}
+
+
 def _cases(kind: str, rows, params: tuple = ()) -> list[Case]:
     out = []
     for row in rows:
@@ -220,6 +265,10 @@ CASES: list[Case] = [
     *_cases("patent number", PATENT_NUMBERS),
     *_cases("multi-word", MULTI_WORD),
     *_cases("filtered", FILTERED),
+    *_cases("question", QUESTIONS),
+    *_cases("partial", PARTIAL),
+    *_cases("filter word", FILTER_WORDS),
+    *_cases("word order", WORD_ORDER),
 ]
 
 # (query, key with the word in its title, key with the word only in its summary/abstract):

@@ -20,7 +20,7 @@ import pytest
 
 from innovation_hub.catalogue import patent_numbers
 from tests.search.relevance_data import ACHIEVEMENTS, ALL_KEYS, PATENTS, STUDIOS, build_corpus, record_type
-from tests.search.relevance_queries import CASES, TITLE_OUTRANKS_SUMMARY, Case
+from tests.search.relevance_queries import CASES, FILTER_WORD_FIELDS, TITLE_OUTRANKS_SUMMARY, WORDS_HELD, Case
 
 RECALL_AT_10_FLOOR = 0.95
 PER_PAGE = 100  # the API's maximum: ranks beyond 10 are still seen, for MRR and for the failure report
@@ -176,6 +176,15 @@ def test_relevance_cases_match_their_records():
                 assert holders == [case.expected], (case, holders)
         elif case.kind == "patent number":
             assert patent_numbers.normalise(case.query, require_check=False) == record["number"], case
+        elif case.query in WORDS_HELD:  # a question, a partial match, a filter word, another word order
+            for word in WORDS_HELD[case.query]:
+                assert _norm(word) in _norm(record["text"]), (case, word)
+            if case.query in FILTER_WORD_FIELDS:
+                name, value = FILTER_WORD_FIELDS[case.query]
+                assert record[name] == value, case
+                # without the filter the words alone find another record too
+                assert any(key != case.expected and all(_norm(w) in _norm(other["text"]) for w in WORDS_HELD[
+                    case.query]) for key, other in texts.items()), case
         else:
             for word in case.query.split():
                 assert _norm(word) in _norm(record["text"]), (case, word)

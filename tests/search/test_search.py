@@ -40,7 +40,9 @@ def keys(body):
 
 def test_api_shape(client, corpus):
     body = api(client, q="高炉")
-    assert set(body) == {"query", "total", "page", "per_page", "hits", "facets", "incomplete"}
+    assert set(body) == {"query", "total", "page", "per_page", "hits", "facets", "incomplete", "partial", "missing",
+                         "implied_filters"}
+    assert body["partial"] is False and body["missing"] == [] and body["implied_filters"] == []
     assert body["query"] == "高炉" and body["page"] == 1 and body["per_page"] == 20 and body["incomplete"] is False
     hit = body["hits"][0]
     assert set(hit) == {"type", "id", "title", "url", "studio", "snippet", "score"}
@@ -179,8 +181,49 @@ def test_search_page(client, corpus):
     assert "共找到 <strong class=\"text-body\">3</strong> 条结果" in page
     assert "<mark>高炉</mark>布料矩阵优化" in page
     assert 'href="/search?q=%E9%AB%98%E7%82%89&amp;type=achievement"' in page  # a facet keeps the query
-    empty = client.get("/search?q=不存在的词 高炉&type=patent").get_data(as_text=True)
-    assert "没有找到" in empty and "去掉所有筛选条件再搜" in empty and "去掉“不存在的词”" in empty
+    empty = client.get("/search?q=量子纠缠 超导&type=patent").get_data(as_text=True)
+    assert "没有找到" in empty and "去掉所有筛选条件再搜" in empty and "去掉“量子纠缠”" in empty
+    assert 'id="partial-results"' not in empty
+
+
+def test_a_query_no_record_holds_whole_shows_the_records_holding_part_of_it(client, corpus):
+    body = api(client, q="高炉 量子纠缠")
+    assert body["partial"] is True and body["missing"] == ["量子纠缠"]
+    assert body["total"] == len(body["hits"]) == 3 and sum(body["facets"]["type"].values()) == 3
+    page = client.get("/search?q=高炉 量子纠缠").get_data(as_text=True)
+    assert "没有同时包含全部词语的结果，以下结果包含其中部分词语；未找到：“量子纠缠”" in page
+    assert "<mark>高炉</mark>布料矩阵优化" in page and "没有找到" not in page
+
+
+def test_partial_matches_rank_records_holding_more_of_the_words_first(client, corpus):
+    # a1 holds 高炉 and 矩阵, a2 and p1 only 高炉; nothing holds 量子纠缠
+    body = api(client, q="如何用矩阵控制高炉的量子纠缠？")
+    assert body["partial"] is True and {"量子", "纠缠"} <= set(body["missing"])
+    assert keys(body)[0] == ("achievement", corpus["a1"].id)
+
+
+def test_a_question_finds_the_record_its_words_name(client, corpus):
+    body = api(client, q="怎样优化高炉布料矩阵？")
+    assert body["partial"] is False and keys(body)[0] == ("achievement", corpus["a1"].id)
+
+
+def test_a_category_word_in_the_query_filters(client, corpus):
+    body = api(client, q="先进操作法 高炉")
+    assert body["total"] == 1 and keys(body) == [("achievement", corpus["a2"].id)]
+    assert body["implied_filters"] == [{"filter": "category", "title": "类别", "label": "先进操作法",
+                                        "query_without": "高炉"}]
+    assert body["facets"]["category"] == {"先进操作法": 1} and body["partial"] is False
+    page = client.get("/search?q=先进操作法 高炉").get_data(as_text=True)
+    assert "已按类别“先进操作法”筛选" in page
+    assert 'href="/search?q=%E9%AB%98%E7%82%89">去掉“先进操作法”，只搜“高炉”</a>' in page
+    # an explicit filter of that kind wins: the word is searched as a word (no 技术攻关 record holds it)
+    explicit = api(client, q="先进操作法 高炉", category="技术攻关")
+    assert explicit["implied_filters"] == [] and explicit["partial"] is True
+    assert keys(explicit) == [("achievement", corpus["a1"].id)]
+    assert api(client, q="先进操作法 高炉", category="先进操作法")["total"] == 1  # the word and the filter agree
+    # nothing of the rest under the category: the word stays a word (and the rest is found in part)
+    other = api(client, q="先进操作法 环网柜")
+    assert other["implied_filters"] == [] and other["partial"] is True
 
 
 def test_reindex_command_rebuilds_and_search_still_answers(app, client, runner, corpus):
@@ -207,3 +250,12 @@ def test_equal_scores_are_ordered_newest_first_across_pages(app, client):
     assert pages[0]["total"] == 25
     order = [hit["id"] for page in pages for hit in page["hits"]]
     assert order == [a.id for a in reversed(made)]
+
+
+def test_facets_counted_over_bitmaps_match_a_plain_count(client, corpus, monkeypatch):
+    from innovation_hub.search import queries
+
+    plain = [api(client, **params)["facets"] for params in ({"q": ""}, {"q": "高炉"}, {"q": "", "type": "achievement"})]
+    monkeypatch.setattr(queries, "FACET_BY_BITMAPS", 0)  # every set is "large"
+    assert [api(client, **params)["facets"] for params in ({"q": ""}, {"q": "高炉"},
+                                                             {"q": "", "type": "achievement"})] == plain
