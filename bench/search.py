@@ -364,6 +364,7 @@ def phase_engine(queries_file: str, repeats: int) -> dict:
             group_profile.disable()
             by_group[group] = {"query": worst, "top": _profile_top(group_profile, 5)}
         change = _after_one_change(run, {"params": COLD_QUERY})
+    api = _api_in_process(app, queries, repeats)
     top = _profile_top(profile, 12)
     stats = pstats.Stats(profile, stream=io.StringIO())
     cumulative = []
@@ -373,7 +374,7 @@ def phase_engine(queries_file: str, repeats: int) -> dict:
                                        f"{line}({func})", "calls": calls // 3, "cumtime_ms": cumtime / 3 * 1000})
     cumulative.sort(key=lambda r: r["cumtime_ms"], reverse=True)
     return {"times_ms": times, "totals": totals, "slowest": slowest, "profile_top": top,
-            "profile_cumulative": cumulative[:12], "profile_groups": by_group, "change": change,
+            "profile_cumulative": cumulative[:12], "profile_groups": by_group, "change": change, "api": api,
             "peak_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
 
@@ -483,6 +484,38 @@ def phase_scan(db_path: str, queries_file: str, repeats: int) -> dict:
     return {"times_ms": times, "totals": totals, "records": len(records), "load_s": load_s,
             "text_chars": sum(len(r[TEXT]) for r in records),
             "peak_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def _api_in_process(app, queries: list[dict], repeats: int) -> dict:
+    """GET /api/v1/search through the Flask test client (no HTTP, no other process): per query times,
+    then cProfile of the slowest request, our functions and Flask's steps by cumulative time."""
+    client = app.test_client()
+    for q in queries:
+        client.get(q["path"])
+    times: list[list[float]] = [[] for _ in queries]
+    for _ in range(repeats):
+        for i, q in enumerate(queries):
+            t = time.perf_counter()
+            client.get(q["path"])
+            times[i].append((time.perf_counter() - t) * 1000)
+    slowest = max(range(len(queries)), key=lambda i: statistics.median(times[i]))
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(3):
+        client.get(queries[slowest]["path"])
+    profile.disable()
+    stats = pstats.Stats(profile, stream=io.StringIO())
+    steps = []
+    for (filename, line, func), (_cc, calls, _tt, cumtime, _callers) in stats.stats.items():
+        where = filename.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
+        if "innovation_hub" in filename or (where, func) in {
+                ("flask/app.py", "wsgi_app"), ("flask/app.py", "full_dispatch_request"),
+                ("flask/app.py", "preprocess_request"), ("flask/app.py", "process_response"),
+                ("flask/json/__init__.py", "jsonify"), ("flask/helpers.py", "url_for"),
+                ("sqlalchemy/orm/scoping.py", "execute"), ("flask/ctx.py", "push"), ("flask/ctx.py", "pop")}:
+            steps.append({"func": f"{where}:{line}({func})", "calls": calls // 3, "cumtime_ms": cumtime / 3 * 1000})
+    steps.sort(key=lambda r: r["cumtime_ms"], reverse=True)
+    return {"times_ms": times, "slowest": slowest, "profile": steps[:16]}
 
 
 def _profile_top(profile: cProfile.Profile, n: int) -> list[dict]:
@@ -833,6 +866,7 @@ def size_section(r: dict) -> list[str]:
     queries = r["queries"]
     api_all = [t for times in r["api_times_ms"] for t in times]
     eng_all = [t for times in e["times_ms"] for t in times]
+    inproc = [t for times in e["api"]["times_ms"] for t in times]
     records = c["studios"] + c["achievements"] + c["patents"]
     ci = r["cold_inprocess"]
     lines = [
@@ -858,6 +892,8 @@ def size_section(r: dict) -> list[str]:
         f"{mib(x['peak_children_kib']) if x['peak_children_kib'] else '— (no child)'} |",
         f"| **API p50 / p95** (all {len(api_all)} timed requests) | **{statistics.median(api_all):.1f} / "
         f"{pct(api_all, 95):.1f} ms** (max {max(api_all):.1f}) |",
+        f"| API in-process (Flask test client: no HTTP, no other process) p50 / p95 | "
+        f"{statistics.median(inproc):.1f} / {pct(inproc, 95):.1f} ms |",
         f"| engine p50 / p95 (`search()` only) | {statistics.median(eng_all):.1f} / {pct(eng_all, 95):.1f} ms "
         f"(max {max(eng_all):.1f}) |",
         f"| **first answer after start** (gunicorn start → first search answered; median of "
@@ -949,6 +985,12 @@ def profile_section(r: dict) -> list[str]:
               for p in e["profile_top"][:10]]
     lines += ["", "| our code and Whoosh's entry points (cumulative) | calls | cumtime ms |", "|---|--:|--:|"]
     lines += [f"| `{p['func']}` | {p['calls']:,} | {p['cumtime_ms']:.1f} |" for p in e["profile_cumulative"][:10]]
+    api = e["api"]
+    lines += ["", f"### One API request in-process at {r['size']:,}: cProfile of the slowest",
+              "", f"`{r['queries'][api['slowest']]['path']}` through the Flask test client, per request (mean of 3, "
+              "under the profiler): what the view adds to `search()`", "",
+              "| function (cumulative) | calls | cumtime ms |", "|---|--:|--:|"]
+    lines += [f"| `{p['func']}` | {p['calls']:,} | {p['cumtime_ms']:.1f} |" for p in api["profile"]]
     ratios = {g["group"]: g["ratio"] for g in group_ratios(r)}
     lines += ["", f"### The slowest query of each group at {r['size']:,}, worst engine/scan first: own time per call",
               "", "| group (engine/scan) | query | function | calls | tottime ms | cumtime ms |",
