@@ -675,6 +675,12 @@ def vm_kib(pid: int, field: str) -> int | None:
     return None
 
 
+def cpu_ticks(pid: int) -> int:
+    """User + system CPU time of one process so far, in clock ticks (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def cpu_jiffies() -> tuple[int, int]:
     """(busy, total) CPU time of the whole machine so far, from /proc/stat."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -831,6 +837,8 @@ def bench_size(size: int, tmp: Path, repeats: int, servers: list[Server]) -> dic
             server.fail(f"{q['path']} → {status}: {body[:300]!r}")
         api_totals.append(data["total"])
     api_times: list[list[float]] = [[] for _ in queries]
+    workers = server.worker_pids()
+    worker_before = sum(cpu_ticks(p) for p in workers)
     cpu_before = cpu_jiffies()
     for _ in range(repeats):
         for i, q in enumerate(queries):
@@ -841,6 +849,9 @@ def bench_size(size: int, tmp: Path, repeats: int, servers: list[Server]) -> dic
                 server.fail(f"{q['path']} → {status}")
     result["api_times_ms"], result["api_totals"] = api_times, api_totals
     result["cpu_busy_during_api"] = busy_cores(cpu_before, cpu_jiffies())
+    # The worker's own CPU time per request: unlike latency, hardly changed by other processes on the machine.
+    ticks = sum(cpu_ticks(p) for p in workers) - worker_before
+    result["worker_cpu_ms_per_request"] = ticks / os.sysconf("SC_CLK_TCK") * 1000 / (repeats * len(queries))
     workers = server.worker_pids()
     result["worker_hwm_kib"] = max((vm_kib(p, "VmHWM") or 0) for p in workers) if workers else None
     result["master_hwm_kib"] = vm_kib(server.proc.pid, "VmHWM")
@@ -892,6 +903,8 @@ def size_section(r: dict) -> list[str]:
         f"{mib(x['peak_children_kib']) if x['peak_children_kib'] else '— (no child)'} |",
         f"| **API p50 / p95** (all {len(api_all)} timed requests) | **{statistics.median(api_all):.1f} / "
         f"{pct(api_all, 95):.1f} ms** (max {max(api_all):.1f}) |",
+        f"| gunicorn worker CPU time per API request (user + system, mean over the timed passes) | "
+        f"{r['worker_cpu_ms_per_request']:.1f} ms |",
         f"| API in-process (Flask test client: no HTTP, no other process) p50 / p95 | "
         f"{statistics.median(inproc):.1f} / {pct(inproc, 95):.1f} ms |",
         f"| engine p50 / p95 (`search()` only) | {statistics.median(eng_all):.1f} / {pct(eng_all, 95):.1f} ms "
