@@ -364,6 +364,7 @@ def phase_engine(queries_file: str, repeats: int) -> dict:
             group_profile.disable()
             by_group[group] = {"query": worst, "top": _profile_top(group_profile, 5)}
         change = _after_one_change(run, {"params": COLD_QUERY})
+    api = _api_in_process(app, queries, repeats)
     top = _profile_top(profile, 12)
     stats = pstats.Stats(profile, stream=io.StringIO())
     cumulative = []
@@ -373,7 +374,7 @@ def phase_engine(queries_file: str, repeats: int) -> dict:
                                        f"{line}({func})", "calls": calls // 3, "cumtime_ms": cumtime / 3 * 1000})
     cumulative.sort(key=lambda r: r["cumtime_ms"], reverse=True)
     return {"times_ms": times, "totals": totals, "slowest": slowest, "profile_top": top,
-            "profile_cumulative": cumulative[:12], "profile_groups": by_group, "change": change,
+            "profile_cumulative": cumulative[:12], "profile_groups": by_group, "change": change, "api": api,
             "peak_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
 
@@ -483,6 +484,38 @@ def phase_scan(db_path: str, queries_file: str, repeats: int) -> dict:
     return {"times_ms": times, "totals": totals, "records": len(records), "load_s": load_s,
             "text_chars": sum(len(r[TEXT]) for r in records),
             "peak_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def _api_in_process(app, queries: list[dict], repeats: int) -> dict:
+    """GET /api/v1/search through the Flask test client (no HTTP, no other process): per query times,
+    then cProfile of the slowest request, our functions and Flask's steps by cumulative time."""
+    client = app.test_client()
+    for q in queries:
+        client.get(q["path"])
+    times: list[list[float]] = [[] for _ in queries]
+    for _ in range(repeats):
+        for i, q in enumerate(queries):
+            t = time.perf_counter()
+            client.get(q["path"])
+            times[i].append((time.perf_counter() - t) * 1000)
+    slowest = max(range(len(queries)), key=lambda i: statistics.median(times[i]))
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(3):
+        client.get(queries[slowest]["path"])
+    profile.disable()
+    stats = pstats.Stats(profile, stream=io.StringIO())
+    steps = []
+    for (filename, line, func), (_cc, calls, _tt, cumtime, _callers) in stats.stats.items():
+        where = filename.split("site-packages/")[-1].replace(str(ROOT) + "/", "")
+        if "innovation_hub" in filename or (where, func) in {
+                ("flask/app.py", "wsgi_app"), ("flask/app.py", "full_dispatch_request"),
+                ("flask/app.py", "preprocess_request"), ("flask/app.py", "process_response"),
+                ("flask/json/__init__.py", "jsonify"), ("flask/helpers.py", "url_for"),
+                ("sqlalchemy/orm/scoping.py", "execute"), ("flask/ctx.py", "push"), ("flask/ctx.py", "pop")}:
+            steps.append({"func": f"{where}:{line}({func})", "calls": calls // 3, "cumtime_ms": cumtime / 3 * 1000})
+    steps.sort(key=lambda r: r["cumtime_ms"], reverse=True)
+    return {"times_ms": times, "slowest": slowest, "profile": steps[:16]}
 
 
 def _profile_top(profile: cProfile.Profile, n: int) -> list[dict]:
@@ -642,6 +675,12 @@ def vm_kib(pid: int, field: str) -> int | None:
     return None
 
 
+def cpu_ticks(pid: int) -> int:
+    """User + system CPU time of one process so far, in clock ticks (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def cpu_jiffies() -> tuple[int, int]:
     """(busy, total) CPU time of the whole machine so far, from /proc/stat."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -798,6 +837,8 @@ def bench_size(size: int, tmp: Path, repeats: int, servers: list[Server]) -> dic
             server.fail(f"{q['path']} → {status}: {body[:300]!r}")
         api_totals.append(data["total"])
     api_times: list[list[float]] = [[] for _ in queries]
+    workers = server.worker_pids()
+    worker_before = sum(cpu_ticks(p) for p in workers)
     cpu_before = cpu_jiffies()
     for _ in range(repeats):
         for i, q in enumerate(queries):
@@ -808,6 +849,9 @@ def bench_size(size: int, tmp: Path, repeats: int, servers: list[Server]) -> dic
                 server.fail(f"{q['path']} → {status}")
     result["api_times_ms"], result["api_totals"] = api_times, api_totals
     result["cpu_busy_during_api"] = busy_cores(cpu_before, cpu_jiffies())
+    # The worker's own CPU time per request: unlike latency, hardly changed by other processes on the machine.
+    ticks = sum(cpu_ticks(p) for p in workers) - worker_before
+    result["worker_cpu_ms_per_request"] = ticks / os.sysconf("SC_CLK_TCK") * 1000 / (repeats * len(queries))
     workers = server.worker_pids()
     result["worker_hwm_kib"] = max((vm_kib(p, "VmHWM") or 0) for p in workers) if workers else None
     result["master_hwm_kib"] = vm_kib(server.proc.pid, "VmHWM")
@@ -833,6 +877,7 @@ def size_section(r: dict) -> list[str]:
     queries = r["queries"]
     api_all = [t for times in r["api_times_ms"] for t in times]
     eng_all = [t for times in e["times_ms"] for t in times]
+    inproc = [t for times in e["api"]["times_ms"] for t in times]
     records = c["studios"] + c["achievements"] + c["patents"]
     ci = r["cold_inprocess"]
     lines = [
@@ -858,6 +903,10 @@ def size_section(r: dict) -> list[str]:
         f"{mib(x['peak_children_kib']) if x['peak_children_kib'] else '— (no child)'} |",
         f"| **API p50 / p95** (all {len(api_all)} timed requests) | **{statistics.median(api_all):.1f} / "
         f"{pct(api_all, 95):.1f} ms** (max {max(api_all):.1f}) |",
+        f"| gunicorn worker CPU time per API request (user + system, mean over the timed passes) | "
+        f"{r['worker_cpu_ms_per_request']:.1f} ms |",
+        f"| API in-process (Flask test client: no HTTP, no other process) p50 / p95 | "
+        f"{statistics.median(inproc):.1f} / {pct(inproc, 95):.1f} ms |",
         f"| engine p50 / p95 (`search()` only) | {statistics.median(eng_all):.1f} / {pct(eng_all, 95):.1f} ms "
         f"(max {max(eng_all):.1f}) |",
         f"| **first answer after start** (gunicorn start → first search answered; median of "
@@ -949,6 +998,12 @@ def profile_section(r: dict) -> list[str]:
               for p in e["profile_top"][:10]]
     lines += ["", "| our code and Whoosh's entry points (cumulative) | calls | cumtime ms |", "|---|--:|--:|"]
     lines += [f"| `{p['func']}` | {p['calls']:,} | {p['cumtime_ms']:.1f} |" for p in e["profile_cumulative"][:10]]
+    api = e["api"]
+    lines += ["", f"### One API request in-process at {r['size']:,}: cProfile of the slowest",
+              "", f"`{r['queries'][api['slowest']]['path']}` through the Flask test client, per request (mean of 3, "
+              "under the profiler): what the view adds to `search()`", "",
+              "| function (cumulative) | calls | cumtime ms |", "|---|--:|--:|"]
+    lines += [f"| `{p['func']}` | {p['calls']:,} | {p['cumtime_ms']:.1f} |" for p in api["profile"]]
     ratios = {g["group"]: g["ratio"] for g in group_ratios(r)}
     lines += ["", f"### The slowest query of each group at {r['size']:,}, worst engine/scan first: own time per call",
               "", "| group (engine/scan) | query | function | calls | tottime ms | cumtime ms |",

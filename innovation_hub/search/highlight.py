@@ -40,11 +40,12 @@ def _marked(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | 
         if e <= start or s >= end:
             continue
         s, e = max(s, start), min(e, end)
-        out.append(escape(text[cursor:s]))
-        out.append(Markup("<mark>") + escape(text[s:e]) + Markup("</mark>"))
+        out += (escape(text[cursor:s]), "<mark>", escape(text[s:e]), "</mark>")
         cursor = e
     out.append(escape(text[cursor:end]))
-    return Markup("").join(out)
+    # Every piece is escaped or our own tag: joined as plain str, marked safe once (Markup + Markup
+    # escapes and builds a new object per piece, a third of the API's snippet time).
+    return Markup("".join(out))
 
 
 def highlight(text: str, terms: list[str]) -> Markup:
