@@ -333,7 +333,7 @@ def _filtered(index, searcher, docs, query: SearchQuery):
     for name, value in _filter_values(query).items():
         if len(docs) > FILTER_BY_GROUPS:
             # A large set (an empty query's every document): the value's documents, grouped once per column.
-            docs = docs & set(index.grouped(searcher, name).get(value, ()))
+            docs = docs & _value_docs(index, searcher, name, value)
         else:
             values = index.column(searcher, name)
             docs = {d for d in docs if values[d] == value}
@@ -342,6 +342,14 @@ def _filtered(index, searcher, docs, query: SearchQuery):
         low, high = query.year_from or 0, query.year_to or 9999
         docs = {d for d in docs if low <= years[d] <= high}
     return docs
+
+
+def _value_docs(index, searcher, name: str, value) -> frozenset[int]:
+    """The documents with one value of a column, as a set made once per searcher."""
+    cache = _per_searcher(searcher).setdefault("values", {})
+    if (name, value) not in cache:
+        cache[(name, value)] = frozenset(index.grouped(searcher, name).get(value, ()))
+    return cache[(name, value)]
 
 
 def _facet_counts(index, searcher, docs) -> dict[str, dict]:
