@@ -24,7 +24,7 @@ from ..catalogue import patent_numbers
 from ..catalogue.queries import enum_arg, int_arg
 from ..errors import BadRequest
 from ..models import Category, District, Level, PatentKind
-from . import analysis, changelog, deadline
+from . import analysis, changelog, deadline, numbers, pinyin
 from .index import current_index, term_docs
 
 MAX_QUERY_CHARS = 200
@@ -149,8 +149,11 @@ def _read_patent_number(text: str) -> tuple[str | None, str | None]:
 # says little), weighed by field: title matches outrank summary matches (DESIGN.md), a person's
 # name and a patent number are exact. Scored in Python over the sets the matching already read:
 # Whoosh's scorer re-read every posting of the terms (250–450 ms at 100k records).
-PART_WEIGHTS = {"title": 3.0, "studio": 0.5, "title_grams": 3.0, "body": 1.0, "people": 2.0, "number": 100.0}
-PART_LENGTH = {"title": "title_len", "title_grams": "title_len", "body": "body_len"}
+PART_WEIGHTS = {"title": 3.0, "studio": 0.5, "title_grams": 3.0, "body": 1.0, "people": 2.0, "number": 100.0,
+                # i13-forms: pinyin parts (read only when a term finds nothing else) and partial numbers,
+                # which rank below a whole number (100) and above any word's match.
+                "title_pinyin": 1.5, "people_pinyin": 1.0, "number_grams": 10.0}
+PART_LENGTH = {"title": "title_len", "title_grams": "title_len", "title_pinyin": "title_len", "body": "body_len"}
 BM25_K1, BM25_B = 1.2, 0.75
 TIE_MARGIN = 2e-6  # scores that round to the same 6 decimals lie within 1e-6 of each other
 
@@ -198,9 +201,33 @@ def _term_parts(index, searcher, term: str) -> tuple[dict[str, set[int]], bool]:
             # Last: the one part that scans text rather than reading postings.
             parts["body"] = index.text_matches(searcher, "body_runs", needle,
                                                run_start=len(runs[0]) == 1, run_end=len(runs[-1]) == 1)
+        parts.update(_number_part(searcher, term))
+        if not _matches(parts):
+            parts.update(_pinyin_parts(searcher, term))
     except deadline.TimeUp:
         return parts, False
     return parts, True
+
+
+# ---- i13-forms: parts for partial patent numbers (numbers.py) and pinyin (pinyin.py), called by _term_parts
+
+def _number_part(searcher, term: str) -> dict[str, set[int]]:
+    """The patents whose number holds the term's 6–12 digits in a row."""
+    digits = numbers.query_digits(term)
+    if digits is None:
+        return {}
+    return {"number_grams": set().union(*(_docs(searcher, "number_grams", *terms)
+                                          for terms in numbers.query_alternatives(digits)))}
+
+
+def _pinyin_parts(searcher, term: str) -> dict[str, set[int]]:
+    """A Latin-letter term as pinyin or initials of titles (studio names) and of people's names."""
+    text = pinyin.query_text(term)
+    if text is None:
+        return {}
+    return {name: _docs(searcher, name, text) for name in ("title_pinyin", "people_pinyin")}
+
+# ---- end i13-forms
 
 
 def _records_of_studios(index, searcher, docs: set[int]) -> set[int]:

@@ -5,9 +5,11 @@ from whoosh.fields import COLUMN, ID, TEXT, Schema
 from whoosh.formats import Existence
 
 from .analysis import GramAnalyzer, NameAnalyzer, WordAnalyzer
+from .numbers import NumberGramAnalyzer
+from .pinyin import NamePinyinAnalyzer, TitlePinyinAnalyzer
 
 # Bump when build_schema() changes: an index built under another version is rebuilt, not read.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 def _presence(analyzer) -> TEXT:
@@ -46,6 +48,12 @@ def build_schema() -> Schema:
         people=_presence(NameAnalyzer()),
         studio=_presence(WordAnalyzer()),
         number=ID(),
+        # Pinyin and initials of the title (a studio's name) and of the people (pinyin.py): looked up only
+        # for a Latin term that finds nothing else.
+        title_pinyin=_presence(TitlePinyinAnalyzer()),
+        people_pinyin=_presence(NamePinyinAnalyzer()),
+        # A patent number's digit 6-grams with their offsets: 6+ typed digits find it (numbers.py).
+        number_grams=_presence(NumberGramAnalyzer()),
         # Facets as a table of values plus one small number a document: read as one array (index.py).
         category=ID(sortable=RefBytesColumn()),
         kind=ID(sortable=RefBytesColumn()),
