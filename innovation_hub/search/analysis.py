@@ -23,6 +23,7 @@ import logging
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh.analysis import Token, Tokenizer
@@ -58,10 +59,19 @@ def to_simplified(text: str) -> str:
 
 def normalise(text: str) -> str:
     """NFKC (full-width → half-width), simplified characters, lower case; Φ and φ become one letter."""
-    text = unicodedata.normalize("NFKC", text or "")
+    text = text or ""
+    # A document's title and names are normalised once per field that analyses them (4–5 times).
+    return _normalised(text) if len(text) <= 200 else _normalise(text)
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
     if not text.isascii():
         text = to_simplified(text)
     return text.lower().replace("ϕ", "φ").replace("ø", "φ")
+
+
+_normalised = lru_cache(maxsize=4096)(_normalise)
 
 
 def user_words() -> list[tuple[str, int | None, str | None]]:

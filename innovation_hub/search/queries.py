@@ -221,11 +221,18 @@ def _number_part(searcher, term: str) -> dict[str, set[int]]:
 
 
 def _pinyin_parts(searcher, term: str) -> dict[str, set[int]]:
-    """A Latin-letter term as pinyin or initials of titles (studio names) and of people's names."""
+    """A Latin-letter term as pinyin or initials of titles (studio names) and of people's names; in a
+    title, also as several words' pinyin typed in a row (pinyin.split)."""
     text = pinyin.query_text(term)
     if text is None:
         return {}
-    return {name: _docs(searcher, name, text) for name in ("title_pinyin", "people_pinyin")}
+    parts = {name: _docs(searcher, name, text) for name in ("title_pinyin", "people_pinyin")}
+    if not parts["title_pinyin"]:
+        reader = searcher.reader()
+        pieces = pinyin.split(text, lambda piece: ("title_pinyin", piece) in reader)
+        if pieces:
+            parts["title_pinyin"] = _docs(searcher, "title_pinyin", *pieces)
+    return parts
 
 # ---- end i13-forms
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..catalogue.models import Achievement, Patent, Studio
 from ..extensions import db
 from ..models import RecordStatus
-from . import RECORD_TYPES, SearchQuery, SearchResults, highlight, search, snippet
+from . import RECORD_TYPES, SearchQuery, SearchResults, entities, highlight, search, snippet
 
 bp = Blueprint("search", __name__)
 api_bp = Blueprint("search_api", __name__, url_prefix="/api/v1")
@@ -99,7 +99,13 @@ def api_search():
                "snippet": str(h.snippet), "score": h.score} for h in _load(results)],
         facets=_facets_json(results),
         incomplete=results.incomplete,  # the time bound cut the search short (SEARCH_TIME_LIMIT)
+        entities=[e.as_json() for e in _entities(query)],  # the people, studios and units the query names
     )
+
+
+def _entities(query: SearchQuery) -> list[entities.Entity]:
+    """The cards above the first page of results."""
+    return entities.find(query.text) if query.page == 1 else []
 
 
 class ResultsPagination(Pagination):
@@ -121,7 +127,7 @@ def search_page():
                              hits=hits, total=results.total)
     return render_template(
         "search/results.html", query=query, results=results, hits=hits, page=page,
-        facets=_facets_json(results), record_types=RECORD_TYPES,
+        facets=_facets_json(results), record_types=RECORD_TYPES, entities=_entities(query),
         suggestions=suggestions(query, results) if not results.total else [],
     )
 

@@ -40,7 +40,7 @@ def keys(body):
 
 def test_api_shape(client, corpus):
     body = api(client, q="高炉")
-    assert set(body) == {"query", "total", "page", "per_page", "hits", "facets", "incomplete"}
+    assert set(body) == {"query", "total", "page", "per_page", "hits", "facets", "incomplete", "entities"}
     assert body["query"] == "高炉" and body["page"] == 1 and body["per_page"] == 20 and body["incomplete"] is False
     hit = body["hits"][0]
     assert set(hit) == {"type", "id", "title", "url", "studio", "snippet", "score"}
