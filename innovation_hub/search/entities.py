@@ -64,33 +64,33 @@ def _studio_link(studio: Studio) -> StudioLink:
     return StudioLink(studio.name, url_for("catalogue.studio_detail", studio_id=studio.id), studio.is_delisted)
 
 
-def _counts(link, owner, model, ids: list[int]) -> dict[int, int]:
-    """{person id: public records} through a completer or inventor link."""
-    return dict(db.session.execute(
-        select(link.person_id, func.count(func.distinct(owner)))
-        .join(model, model.id == owner)
-        .where(link.person_id.in_(ids), model.status == RecordStatus.APPROVED)
-        .group_by(link.person_id)
-    ).all())
+def _public_count(link, owner, model):
+    """A person's public records through a completer or inventor link, as a correlated subquery."""
+    return (select(func.count(func.distinct(owner))).join(model, model.id == owner)
+            .where(link.person_id == Person.id, model.status == RecordStatus.APPROVED)
+            .correlate(Person).scalar_subquery())
 
 
 def _people(names: set[str]) -> list[Entity]:
-    people = list(db.session.execute(select(Person).where(Person.name.in_(names))).scalars())
-    if not people:
+    # One statement for the people and their counts, one for the studios they lead: a name that is
+    # no one's costs a single look-up in the (name, host_unit) index.
+    rows = db.session.execute(select(
+        Person.id, Person.name, Person.host_unit,
+        _public_count(AchievementCompleter, AchievementCompleter.achievement_id, Achievement),
+        _public_count(PatentInventor, PatentInventor.patent_id, Patent),
+        select(LeaderTerm.id).where(LeaderTerm.person_id == Person.id, LeaderTerm.ended_on.is_not(None))
+        .correlate(Person).exists(),
+    ).where(Person.name.in_(names))).all()
+    if not rows:
         return []
-    ids = [p.id for p in people]
-    achievements = _counts(AchievementCompleter, AchievementCompleter.achievement_id, Achievement, ids)
-    patents = _counts(PatentInventor, PatentInventor.patent_id, Patent, ids)
     led: dict[int, list[Studio]] = {}
-    for studio in db.session.execute(select(Studio).where(Studio.leader_id.in_(ids)).order_by(Studio.id)).scalars():
+    for studio in db.session.execute(select(Studio).where(Studio.leader_id.in_([r[0] for r in rows]))
+                                     .order_by(Studio.id)).scalars():
         led.setdefault(studio.leader_id, []).append(studio)
-    led_before = set(db.session.execute(select(LeaderTerm.person_id).where(
-        LeaderTerm.person_id.in_(ids), LeaderTerm.ended_on.is_not(None))).scalars())
     cards = []
-    for person in people:
-        n_achievements, n_patents = achievements.get(person.id, 0), patents.get(person.id, 0)
-        studios = led.get(person.id, [])
-        if not (studios or n_achievements or n_patents or person.id in led_before):
+    for person_id, name, host_unit, n_achievements, n_patents, led_before in rows:
+        studios = led.get(person_id, [])
+        if not (studios or n_achievements or n_patents or led_before):
             continue  # known only from unpublished records: not public (person_record's rule)
         roles = [role for role, present in (("领办人", studios), ("完成人", n_achievements),
                                              ("发明人", n_patents)) if present] or ["原领办人"]
@@ -100,10 +100,10 @@ def _people(names: set[str]) -> list[Entity]:
         if n_patents:
             parts.append(f"{n_patents} 项专利")
         parts.extend(s.name + ("（已摘牌）" if s.is_delisted else "") for s in studios)
-        if not studios and person.host_unit:
-            parts.append(person.host_unit)
+        if not studios and host_unit:
+            parts.append(host_unit)
         cards.append((n_achievements + n_patents + len(studios), Entity(
-            "person", person.name, url_for("catalogue.person_detail", person_id=person.id), " · ".join(parts))))
+            "person", name, url_for("catalogue.person_detail", person_id=person_id), " · ".join(parts))))
     cards.sort(key=lambda pair: -pair[0])
     return [card for _, card in cards[:MAX_CARDS]]
 
