@@ -53,8 +53,13 @@ TEXT_ENCODING = "utf-16-le"  # body_runs: read back as one str, where a characte
 
 def _text_fields(title: str, body: str | None) -> dict:
     body = body or ""
-    return {"title": title, "title_grams": title, "title_len": len(title), "body_len": len(body),
+    return {"title": title, "title_grams": title, "title_pinyin": title, "title_len": len(title), "body_len": len(body),
             "title_runs": analysis.run_text(title).encode(), "body_runs": analysis.run_text(body).encode(TEXT_ENCODING)}
+
+
+def _people_fields(names: list[str]) -> dict:
+    people = "、".join(names)
+    return {"people": people, "people_pinyin": people}
 
 
 def _studio_fields(studio_id, level, industry, district) -> dict:
@@ -79,7 +84,7 @@ def achievement_docs(ids: list[int] | None = None) -> Iterator[dict]:
             yield {
                 "key": f"achievement:{rid}", "type": "achievement", "record_id": rid, "version": version(updated_at),
                 **_text_fields(title, summary),
-                "people": "、".join(people.get(rid, [])), "category": _value(category), "kind": "",
+                **_people_fields(people.get(rid, [])), "category": _value(category), "kind": "",
                 "year": year, "newest": year * 10000 + 1231, "number": "", **_studio_fields(*studio),
             }
 
@@ -99,8 +104,8 @@ def patent_docs(ids: list[int] | None = None) -> Iterator[dict]:
             yield {
                 "key": f"patent:{rid}", "type": "patent", "record_id": rid, "version": version(updated_at),
                 **_text_fields(title, abstract),
-                "people": "、".join(people.get(rid, [])), "category": "", "kind": _value(kind),
-                "number": number, "year": filed.year if filed else 0,
+                **_people_fields(people.get(rid, [])), "category": "", "kind": _value(kind),
+                "number": number, "number_grams": number, "year": filed.year if filed else 0,
                 "newest": int(filed.strftime("%Y%m%d")) if filed else 0, **_studio_fields(*studio),
             }
 
@@ -118,7 +123,7 @@ def studio_docs(ids: list[int] | None = None) -> Iterator[dict]:
             yield {
                 "key": f"studio:{rid}", "type": "studio", "record_id": rid, "version": version(updated_at),
                 **_text_fields(name, intro),
-                "people": leader or "", "category": "", "kind": "", "number": "",
+                **_people_fields([leader] if leader else []), "category": "", "kind": "", "number": "",
                 "year": year or 0, "newest": (year or 0) * 10000 + 1231, **fields,
             }
 

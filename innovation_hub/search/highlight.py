@@ -10,6 +10,8 @@ import unicodedata
 
 from markupsafe import Markup, escape
 
+from .analysis import to_simplified
+
 SNIPPET_CHARS = 90
 
 
@@ -21,8 +23,12 @@ def _pattern(terms: list[str]) -> re.Pattern | None:
 
 
 def _folded(text: str) -> str:
-    """The text as the analyser sees it, character for character (NFKC can change lengths: then none)."""
-    folded = unicodedata.normalize("NFKC", text).lower()
+    """The text as the analyser sees it, character for character (NFKC and t2s can change lengths: then
+    neither): a title written in traditional characters gets the simplified query words marked."""
+    folded = unicodedata.normalize("NFKC", text)
+    if not folded.isascii():
+        folded = to_simplified(folded)
+    folded = folded.lower()
     return folded if len(folded) == len(text) else text.lower()
 
 

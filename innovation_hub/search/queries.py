@@ -27,7 +27,7 @@ from ..catalogue import patent_numbers
 from ..catalogue.queries import enum_arg, int_arg
 from ..errors import BadRequest
 from ..models import Category, District, Level, PatentKind
-from . import analysis, changelog, deadline, ranking, understanding
+from . import analysis, changelog, deadline, numbers, pinyin, ranking, understanding
 from .index import current_index, term_docs
 from .understanding import Term, Understanding
 
@@ -254,6 +254,7 @@ class _Reads:
                 parts["number"] = _docs(self.searcher, "number", number)
                 parts["people"] = set()
                 parts["body"] = self.body(term.text)
+                parts.update(_number_part(self.searcher, term.text))
                 return parts, True
             if all(len(p) > 1 and _is_han(p) for p in term.pieces):
                 # Every piece a substring of the term: a title holding the term holds them all.
@@ -263,10 +264,11 @@ class _Reads:
                 parts["title_grams"] = self.phrase(term.text)
             parts["studio"] = self.studio(term.pieces) - parts["title"]
             parts["people"] = _docs(self.searcher, "people", term.text)
-            if number:
-                parts["number"] = _docs(self.searcher, "number", number)
+            parts.update(_number_part(self.searcher, term.text))
             # Last: the one part that scans text rather than reading postings.
             parts["body"] = self.body(term.text)
+            if not _matches(parts):  # a Latin term that finds nothing else may be pinyin or initials
+                parts.update(_pinyin_parts(self.searcher, term.text))
         except deadline.TimeUp:
             return parts, False
         return parts, True
@@ -277,6 +279,33 @@ def _studio_docs(index, searcher) -> frozenset[int]:
     if "studios" not in cache:
         cache["studios"] = frozenset(index.grouped(searcher, "type").get("studio", ())) & _all_docs(searcher)
     return cache["studios"]
+
+
+# Parts for partial patent numbers (numbers.py) and pinyin (pinyin.py), called by _Reads.parts.
+
+def _number_part(searcher, term: str) -> dict[str, set[int]]:
+    """The patents whose number holds the term's 6–12 digits in a row."""
+    digits = numbers.query_digits(term)
+    if digits is None:
+        return {}
+    return {"number_grams": set().union(*(_docs(searcher, "number_grams", *terms)
+                                          for terms in numbers.query_alternatives(digits)))}
+
+
+def _pinyin_parts(searcher, term: str) -> dict[str, set[int]]:
+    """A Latin-letter term as pinyin or initials of titles (studio names) and of people's names; in a
+    title, also as several words' pinyin typed in a row (pinyin.split)."""
+    text = pinyin.query_text(term)
+    if text is None:
+        return {}
+    parts = {name: _docs(searcher, name, text) for name in ("title_pinyin", "people_pinyin")}
+    if not parts["title_pinyin"]:
+        reader = searcher.reader()
+        pieces = pinyin.split(text, lambda piece: ("title_pinyin", piece) in reader)
+        if pieces:
+            parts["title_pinyin"] = _docs(searcher, "title_pinyin", *pieces)
+    return parts
+
 
 
 def _records_of_studios(index, searcher, docs: set[int]) -> set[int]:

@@ -27,9 +27,13 @@ PART_WEIGHTS = {
     "body": 1.0,  # the term as typed stands in the summary, abstract or intro
     "people": 2.0,  # the term is a completer's, inventor's or leader's name
     "number": 100.0,  # the term is the patent's application number
+    "number_grams": 10.0,  # 6+ digits of the number in a row: below a whole number, above any word
+    # pinyin or initials (pinyin.py), read only for a Latin term that finds nothing else: below Chinese words
+    "title_pinyin": 1.5,
+    "people_pinyin": 1.0,
 }
 # Parts whose matches count for less in a longer field: part -> the length column queries.py reads.
-PART_LENGTH = {"title": "title_len", "title_grams": "title_len", "body": "body_len"}
+PART_LENGTH = {"title": "title_len", "title_grams": "title_len", "title_pinyin": "title_len", "body": "body_len"}
 BM25_K1, BM25_B = 1.2, 0.75
 TIE_MARGIN = 2e-6  # scores that round to the same 6 decimals lie within 1e-6 of each other
 

@@ -4,9 +4,11 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.formats import Existence
 
 from .analysis import GramAnalyzer, NameAnalyzer, WordAnalyzer
+from .numbers import NumberGramAnalyzer
+from .pinyin import NamePinyinAnalyzer, TitlePinyinAnalyzer
 
 # Bump when build_schema() or docarrays.ARRAYS changes: an index built under another version is rebuilt, not read.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 
 def _presence(analyzer) -> TEXT:
@@ -35,4 +37,10 @@ def build_schema() -> Schema:
         people=_presence(NameAnalyzer()),
         studio=_presence(WordAnalyzer()),
         number=ID(),
+        # Pinyin and initials of the title (a studio's name) and of the people (pinyin.py): looked up only
+        # for a Latin term that finds nothing else.
+        title_pinyin=_presence(TitlePinyinAnalyzer()),
+        people_pinyin=_presence(NamePinyinAnalyzer()),
+        # A patent number's digit 6-grams with their offsets: 6+ typed digits find it (numbers.py).
+        number_grams=_presence(NumberGramAnalyzer()),
     )

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..catalogue.models import Achievement, Patent, Studio
 from ..extensions import db
 from ..models import RecordStatus
-from . import RECORD_TYPES, SearchQuery, SearchResults, highlight, search, snippet
+from . import RECORD_TYPES, SearchQuery, SearchResults, entities, highlight, search, snippet
 
 bp = Blueprint("search", __name__)
 api_bp = Blueprint("search_api", __name__, url_prefix="/api/v1")
@@ -142,7 +142,13 @@ def api_search():
         # Filters read from the query's words (先进操作法 → 类别): the word filters instead of being searched.
         implied_filters=[{"filter": f.name, "title": f.title, "label": f.label, "query_without": f.text_without}
                          for f in results.implied],
+        entities=[e.as_json() for e in _entities(query)],  # the people, studios and units the query names
     )
+
+
+def _entities(query: SearchQuery) -> list[entities.Entity]:
+    """The cards above the first page of results."""
+    return entities.find(query.text) if query.page == 1 else []
 
 
 class ResultsPagination(Pagination):
@@ -164,7 +170,7 @@ def search_page():
                              hits=hits, total=results.total)
     return render_template(
         "search/results.html", query=query, results=results, hits=hits, page=page,
-        facets=_facets_json(results), record_types=RECORD_TYPES,
+        facets=_facets_json(results), record_types=RECORD_TYPES, entities=_entities(query),
         suggestions=suggestions(query, results) if not results.total else [],
     )
 

@@ -49,3 +49,56 @@ def test_no_results_offers_a_way_out(live_server, page):
     expect(page.locator("#partial-results")).to_contain_text("未找到：“量子纠缠”")
     screenshot(page, "search-partial")
     assert count(page) > 5
+
+
+def test_a_person_s_name_shows_a_card_to_their_page(live_server, page):
+    base, _app = live_server
+    page.goto(base + "/search?q=董殿军")
+    card = page.locator("#entities .entity-person")
+    expect(card).to_have_count(1)
+    expect(card.locator(".entity-line")).to_contain_text("领办人")
+    assert page.locator("#entities").bounding_box()["y"] < page.locator(".search-hit").first.bounding_box()["y"]
+    screenshot(page, "search-entity-card", full_page=False)
+    card.get_by_role("link", name="董殿军").click()
+    expect(page).to_have_url(re.compile(r"/people/\d+$"))
+    expect(page.locator("h1")).to_contain_text("董殿军")
+
+
+def test_on_a_phone_the_filters_open_from_a_button(live_server, browser):
+    base, _app = live_server
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="zh-CN", is_mobile=True,
+                                  has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(base + "/search?q=检修")
+        total = count(page)
+        facets = page.locator("#facets")
+        expect(facets).to_be_hidden()
+        button = page.locator("#filters-button")
+        expect(button).to_be_visible()
+        assert button.bounding_box()["y"] < page.locator(".search-hit").first.bounding_box()["y"]
+        screenshot(page, "search-phone", full_page=False)
+        button.tap()
+        # Slid in: Bootstrap's "showing" gives way to "show" when the transition ends.
+        expect(page.locator("#filters-panel.show:not(.showing)")).to_have_count(1)
+        expect(facets).to_be_visible()
+        assert facets.bounding_box()["x"] >= 0
+        types = facets.locator(".filter-group").first
+        expect(types).to_contain_text("类型")
+        expect(types).to_be_visible()
+        screenshot(page, "search-phone-filters", full_page=False)
+        types.get_by_role("link", name=re.compile("^成果")).tap()
+        expect(page).to_have_url(re.compile(r"type=achievement"))
+        assert 0 < count(page) < total
+        expect(page.locator("#filters-button")).to_contain_text("已选 1 项")
+        expect(page.locator("#facets")).to_be_hidden()
+    finally:
+        context.close()
+
+
+def test_on_a_desktop_the_filters_stand_beside_the_results(live_server, page):
+    base, _app = live_server
+    page.goto(base + "/search?q=检修")
+    expect(page.locator("#filters-button")).to_be_hidden()
+    facets, first = page.locator("#facets").bounding_box(), page.locator(".search-hit").first.bounding_box()
+    assert facets["x"] + facets["width"] <= first["x"] and facets["width"] > 200

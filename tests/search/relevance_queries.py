@@ -2,7 +2,8 @@
 
 Each case is (query, expected key, note) or (query, expected key, note, extra parameters). Only what
 DESIGN.md promises is tested: words and phrases, any 2+ character substring, mixed tokens in any case or
-width, person names, patent numbers in any input form, filters. Synonyms are not promised and not tested.
+width, person names, patent numbers in any input form, filters; and (issue 13) traditional characters,
+pinyin and initials, partial patent numbers. Synonyms are not promised and not tested.
 """
 
 from __future__ import annotations
@@ -243,6 +244,53 @@ WORDS_HELD = {
 # What the filter word names, for FILTER_WORDS: (the record's field as _texts gives it, its value).
 FILTER_WORD_FIELDS = {"先进操作法 透气砖": ("category", "先进操作法"), "专利 风口": ("type", "patent")}
 
+# Traditional characters, as typed on a traditional-character input method or pasted (OpenCC's t2s).
+TRADITIONAL = [
+    ("高爐爐頂布料", "a:高炉布料", ""),
+    ("變電站智能巡檢", "a:巡检机器人", ""),
+    ("變壓器油色譜", "a:油色谱", ""),
+    ("熱風爐燃燒器", "a:热风炉", ""),
+    ("線路鳥害", "a:鸟害", ""),
+    ("機器視覺 撕裂", "p:撕裂", "two words"),
+    ("羊絨紡織", "s:纺织", "a studio's name"),
+    ("尚慶豐", "a:高压除鳞", "a completer's name"),
+]
+
+# Full pinyin, tone-less, of words of a title, a studio's name or a person's name (pinyin.py).
+PINYIN = [
+    ("gaolu", "a:喷煤", "one of eight records with 高炉 in the title"),
+    ("jiqishijue", "p:撕裂", ""),
+    ("zhiliuchongdianzhuang", "a:充电桩", "three words in a row"),
+    ("lvsupaozhao", "a:泡罩", "ü typed as v"),
+    ("GaoLu 布料", "a:高炉布料", "pinyin beside a Chinese word; p:溜槽 has 布料 and 高炉 in its abstract"),
+    ("biandianjianxiu", "s:变电", "a studio's name"),
+    ("yangrongfangzhi", "s:纺织", "a studio's name"),
+    ("shangqingfeng", "a:高压除鳞", "a completer"),
+    ("batumenghe", "a:撕裂检测", "a Mongolian name"),
+]
+
+# Initials of words in a row (拼音首字母).
+INITIALS = [
+    ("glfk", "a:风口烧损", "a:风口小车 and p:风口小车 have 高炉风口 too"),
+    ("zlcdz", "a:充电桩", ""),
+    ("pdbyq", "a:配变更换", ""),
+    ("byqysp", "a:油色谱", ""),
+    ("jqsj", "p:撕裂", ""),
+    ("lspz", "a:泡罩", ""),
+    ("bdjx", "s:变电", "a studio's name"),
+    ("sqf", "a:高压除鳞", "a completer's initials"),
+]
+
+# 6+ consecutive digits of an application number, with or without CN/ZL; the patent must come first.
+PARTIAL_NUMBERS = [
+    ("0512345", "p:风口小车", "p:开口机's number ends 0512346.0"),
+    ("10367402", "p:撕裂", "8 digits, shaped like a number from before 2003; p:羊绒 is …10367403"),
+    ("CN2022205620", "p:胶囊称重", "CN and 10 digits"),
+    ("ZL2024104177", "p:含盐废水", "ZL and 10 digits"),
+    ("920906113", "p:验电接地", "from the middle"),
+    ("213456", "p:泥炮", "6 digits of an 8-digit number (ZL00213456.X)"),
+]
+
 
 def _cases(kind: str, rows, params: tuple = ()) -> list[Case]:
     out = []
@@ -269,6 +317,10 @@ CASES: list[Case] = [
     *_cases("partial", PARTIAL),
     *_cases("filter word", FILTER_WORDS),
     *_cases("word order", WORD_ORDER),
+    *_cases("traditional", TRADITIONAL),
+    *_cases("pinyin", PINYIN),
+    *_cases("initials", INITIALS),
+    *_cases("partial number", PARTIAL_NUMBERS),
 ]
 
 # (query, key with the word in its title, key with the word only in its summary/abstract):

@@ -41,7 +41,7 @@ def keys(body):
 def test_api_shape(client, corpus):
     body = api(client, q="高炉")
     assert set(body) == {"query", "total", "page", "per_page", "hits", "facets", "incomplete", "partial", "missing",
-                         "implied_filters"}
+                         "implied_filters", "entities"}
     assert body["partial"] is False and body["missing"] == [] and body["implied_filters"] == []
     assert body["query"] == "高炉" and body["page"] == 1 and body["per_page"] == 20 and body["incomplete"] is False
     hit = body["hits"][0]
