@@ -13,7 +13,7 @@ the fewest indexed tokens that read as pinyin (split()), which must then all be 
 typed with spaces between them. Initials are not cut ("xyzzy" could be 效益 + 制造业).
 
 Queries: a term of Latin letters only looks these fields up, and only when the term's other parts
-(words, bigrams, summaries, names, numbers) find nothing (queries._term_parts). A real Latin token
+(words, bigrams, summaries, names, numbers) find nothing (the parts of a term, queries.py). A real Latin token
 (PLC, AGV, BIM, sf6) then keeps exactly today's results and total, never mixed with titles whose
 initials happen to spell it; and pinyin matches never rank above a Chinese match of the same term.
 The query side needs no pypinyin: the typed pinyin is already the term.
