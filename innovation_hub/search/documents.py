@@ -125,6 +125,9 @@ def studio_docs(ids: list[int] | None = None) -> Iterator[dict]:
                 **_text_fields(name, intro),
                 **_people_fields([leader] if leader else []), "category": "", "kind": "", "number": "",
                 "year": year or 0, "newest": (year or 0) * 10000 + 1231, **fields,
+                # In pinyin a studio is found by its host unit and industry too (dianli → the 电力 studios),
+                # as its Chinese words are; the space keeps initials from running across them.
+                "title_pinyin": " ".join(filter(None, (name, host_unit, fields["industry"]))),
             }
 
 

@@ -117,6 +117,13 @@ def test_pinyin_finds_what_the_chinese_parts_do_not(client, corpus):
     assert set(hits(api(client, "glfkgh"))) == {("achievement", corpus["furnace"].id), ("patent", corpus["patent"].id)}
 
 
+def test_a_studio_is_found_by_the_pinyin_of_its_host_unit_and_industry(client, corpus):
+    grid = gen_studio("马洪涛劳模创新工作室", host_unit="凤鸣电力有限公司", industry="电力")
+    textile = gen_studio("羊绒创新工作室", host_unit="北票纺织有限公司", industry="纺织")
+    assert ("studio", grid.id) in hits(api(client, "dianli")) and ("studio", textile.id) not in hits(api(client, "dianli"))
+    assert hits(api(client, "fangzhi")) == [("studio", textile.id)]
+
+
 def test_traditional_and_simplified_find_each_other(client, corpus):
     simplified = hits(api(client, "高炉风口更换"))
     assert ("achievement", corpus["furnace"].id) in simplified and ("patent", corpus["patent"].id) in simplified
