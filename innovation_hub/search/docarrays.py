@@ -41,6 +41,7 @@ import os
 import struct
 import sys
 from array import array
+from collections import defaultdict
 from collections.abc import Iterable
 from itertools import accumulate
 from pathlib import Path
@@ -201,14 +202,10 @@ def _char_postings(values: list[str]) -> tuple[str, str, array, array]:
     """(the distinct characters, the postings' typecode, where each character's postings start, the
     postings end to end) of a segment's documents `values`: one set() a document, its number appended
     to each of its characters' lists."""
-    lists: dict[str, list[int]] = {}
+    lists: defaultdict[str, list[int]] = defaultdict(list)
     for docnum, value in enumerate(values):
         for char in set(value):
-            docs = lists.get(char)
-            if docs is None:
-                lists[char] = [docnum]
-            else:
-                docs.append(docnum)
+            lists[char].append(docnum)
     typecode = "H" if len(values) <= 1 << 16 else "I"
     chars = "".join(lists)
     postings = array(typecode)

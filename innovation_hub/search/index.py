@@ -43,8 +43,12 @@ OPEN_ATTEMPTS = 6
 OPEN_RETRY_SECONDS = 0.02  # the first wait; doubled after each attempt (0.6 s in all)
 TIME_CHECK_STEPS = 4096  # matches found, or postings read, between two looks at the search's deadline
 # A needle's candidates (the documents holding all its characters) above this share of a segment are
-# not looked at one by one: str.find over the whole text is then as fast (measured at 100k records).
-CANDIDATE_SHARE = 0.25
+# not looked at one by one. Measured (2.8M characters, 20k documents): a candidate costs 0.5 µs, the
+# whole text's str.find 0.17–0.28 µs a document plus 1.2 µs a match, so one by one is the faster up
+# to a third of the documents when little matches, and up to all of them when much does (as most
+# of a word's candidates do: at 100k records, "装置" took 27 ms in the 3 segments where over half the
+# documents were its candidates, looked for in the whole text, 23 ms in the other 9 one by one).
+CANDIDATE_SHARE = 0.75
 
 
 class IndexOutdated(HTTPException):
@@ -395,9 +399,7 @@ def _find_in_docs(text: str, starts: array, docs, needle: str, run_start: bool, 
     return found
 
 
-# The set bits of each byte value, for reading a bitmap's documents a byte at a time.
-_BYTE_BITS = [tuple(i for i in range(8) if value >> i & 1) for value in range(256)]
-_NONZERO = re.compile(rb"[^\x00]")
+_ONE = re.compile("1")
 
 
 class _CharBits:
@@ -436,12 +438,9 @@ class _CharBits:
             bits &= self._of(char)
         if bits.bit_count() > limit:
             return None
-        data = bits.to_bytes((self.doc_count + 7) // 8, "little")
-        docs = []
-        for match in _NONZERO.finditer(data):
-            base = match.start() * 8
-            docs.extend(base + i for i in _BYTE_BITS[data[match.start()]])
-        return docs
+        # The set bits' positions: in the binary digits, lowest first (measured: 2–4 times faster than
+        # a byte at a time through a table of each byte's bits).
+        return [match.start() for match in _ONE.finditer(format(bits, "b")[::-1])]
 
 
 def term_docs(searcher, field_name: str, text: str) -> set[int]:
