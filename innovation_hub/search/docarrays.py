@@ -9,7 +9,7 @@ in the index folder, laid out to be read by whole arrays (measured against the c
 100k catalogue, in CPU time: reading them in gunicorn's master 132–142 ms where it took 141–170 ms,
 title_runs included now; searches the same, with 4 % fewer Python calls):
 
-    b"IHDOCS1\\n"                  magic and format version
+    b"IHDOCS2\\n"                  magic and format version
     4 bytes, little-endian        the header's length
     header                        JSON: {"docs": n, "byteorder": …, "arrays": {name: {kind, offset, size, …}}}
     data                          the arrays end to end; offsets count from the data's start
@@ -20,7 +20,10 @@ into pages the master shares with the workers); a facet is a table of its values
 number a document (typecode B, H or I by the table's size); a text is its documents' values end to
 end and the n + 1 positions where each starts (and the last ends): "bytes" kept as UTF-8 bytes
 (title_runs, looked up per document), "text" decoded in one call to one str (body_runs,
-documents.TEXT_ENCODING, scanned with str.find; positions in characters).
+documents.TEXT_ENCODING, scanned with str.find; positions in characters). A "text" also has its
+characters' postings (char_postings: for each distinct character, the sorted numbers of the documents
+holding it, typecode H or I by the segment's size, end to end, with where each starts), so a search
+looks only in the documents that hold every character of its needle (index.text_matches).
 
 Written to a temporary name and renamed (os.replace) after Whoosh writes its segment and before the
 table of contents that makes the segment live (whoosh_adapter.commit): a reader never sees a live
@@ -38,6 +41,7 @@ import os
 import struct
 import sys
 from array import array
+from collections import defaultdict
 from collections.abc import Iterable
 from itertools import accumulate
 from pathlib import Path
@@ -73,7 +77,7 @@ ARRAYS = {
     # faster than bytes.find over UTF-8's three.
     "body_runs": TEXT,
 }
-MAGIC = b"IHDOCS1\n"
+MAGIC = b"IHDOCS2\n"
 SUFFIX = ".ihdocs"
 _LENGTH = struct.Struct("<I")
 
@@ -166,6 +170,49 @@ class SegmentArrays:
             text = str(view, spec["encoding"])
         return text, self._numbers("Q", *spec["starts"])
 
+    def char_postings(self, name: str) -> CharPostings:
+        """A TEXT array's character index (see the module's docstring)."""
+        spec = self._arrays[name]["chars"]
+        return CharPostings(spec["chars"], self._numbers("Q", *spec["bounds"]),
+                            self._numbers(spec["typecode"], *spec["postings"]))
+
+
+class CharPostings:
+    """Each distinct character of a segment's text -> the sorted numbers of the documents holding it."""
+
+    __slots__ = ("bounds", "chars", "postings")
+
+    def __init__(self, chars: str, bounds: array, postings: array):
+        self.chars = {char: i for i, char in enumerate(chars)}
+        self.bounds, self.postings = bounds, postings
+
+    def count(self, char: str) -> int:
+        """How many documents hold `char` (0 when none does)."""
+        i = self.chars.get(char)
+        return 0 if i is None else self.bounds[i + 1] - self.bounds[i]
+
+    def docs(self, char: str) -> array:
+        i = self.chars.get(char)
+        if i is None:
+            return array("I")
+        return self.postings[self.bounds[i]:self.bounds[i + 1]]
+
+
+def _char_postings(values: list[str]) -> tuple[str, str, array, array]:
+    """(the distinct characters, the postings' typecode, where each character's postings start, the
+    postings end to end) of a segment's documents `values`: one set() a document, its number appended
+    to each of its characters' lists."""
+    lists: defaultdict[str, list[int]] = defaultdict(list)
+    for docnum, value in enumerate(values):
+        for char in set(value):
+            lists[char].append(docnum)
+    typecode = "H" if len(values) <= 1 << 16 else "I"
+    chars = "".join(lists)
+    postings = array(typecode)
+    for docs in lists.values():
+        postings.extend(docs)
+    return chars, typecode, array("Q", accumulate(map(len, lists.values()), initial=0)), postings
+
 
 class Rows:
     """The arrays of the documents one writer adds, in the order they are added."""
@@ -226,6 +273,9 @@ def write(folder: Path | str, segment_id: str, rows: Rows) -> Path:
             header[name] = {"kind": kind, "offset": start, "size": size, "starts": starts}
             if kind == TEXT:
                 header[name]["encoding"] = documents.TEXT_ENCODING
+                chars, typecode, bounds, postings = _char_postings(values)
+                header[name]["chars"] = {"chars": chars, "typecode": typecode,
+                                         "bounds": put(bounds.tobytes()), "postings": put(postings.tobytes())}
         else:
             start, size = put(array(kind, values).tobytes())
             header[name] = {"kind": kind, "typecode": kind, "offset": start, "size": size}

@@ -8,7 +8,7 @@ from .numbers import NumberGramAnalyzer
 from .pinyin import NamePinyinAnalyzer, TitlePinyinAnalyzer
 
 # Bump when build_schema() or docarrays.ARRAYS changes: an index built under another version is rebuilt, not read.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 def _presence(analyzer) -> TEXT:
