@@ -46,8 +46,9 @@ TEXTS = ("body_runs",)  # columns search() scans as one string per segment
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _HAN = re.compile(r"[\u3400-\u9fff]+")
 _NO_VALUE = ("", 0, None)  # a facet column's value for "none" (a patent's category, a studio's kind)
-_FILTER_ENUMS = {"category": Category, "level": Level, "kind": PatentKind, "district": District}
-_FILTER_TITLES = {"type": "类型", "category": "类别", "level": "级别", "kind": "专利类型", "district": "所在地区"}
+# The enum filters and every filter's title: parsing, the filters read from words and the facets use them.
+FILTER_ENUMS = {"category": Category, "level": Level, "kind": PatentKind, "district": District}
+FILTER_TITLES = {"type": "类型", "category": "类别", "level": "级别", "kind": "专利类型", "district": "所在地区"}
 
 
 class QueryError(BadRequest):
@@ -91,11 +92,11 @@ class SearchQuery:
             raise QueryError("起始年份不能晚于截止年份")
         return cls(
             text=text, type=record_type,
-            category=enum_arg(args, "category", Category, "类别"),
-            kind=enum_arg(args, "kind", PatentKind, "专利类型"),
-            level=enum_arg(args, "level", Level, "级别"),
+            category=enum_arg(args, "category", FILTER_ENUMS["category"], FILTER_TITLES["category"]),
+            kind=enum_arg(args, "kind", FILTER_ENUMS["kind"], FILTER_TITLES["kind"]),
+            level=enum_arg(args, "level", FILTER_ENUMS["level"], FILTER_TITLES["level"]),
             industry=(args.get("industry") or "").strip() or None,
-            district=enum_arg(args, "district", District, "所在地区"),
+            district=enum_arg(args, "district", FILTER_ENUMS["district"], FILTER_TITLES["district"]),
             year_from=year_from, year_to=year_to, sort=sort,
             page=int_arg(args, "page", "页码", 1, MAX_PAGE) or 1,
             per_page=int_arg(args, "per_page", "每页条数", 1, 100) or default_per_page,
@@ -145,10 +146,6 @@ class SearchResults:
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.query.per_page))
-
-
-def _as_patent_number(text: str) -> str | None:
-    return _read_patent_number(text)[0]
 
 
 def _read_patent_number(text: str) -> tuple[str | None, str | None]:
@@ -514,11 +511,11 @@ def search(query: SearchQuery) -> SearchResults:
         effective, implied = query, []
         for term in labelled:
             name, value = term.label
-            enum_cls = _FILTER_ENUMS.get(name)
+            enum_cls = FILTER_ENUMS.get(name)
             narrower = dataclasses.replace(effective, **{name: enum_cls(value) if enum_cls else value})
             if complete and _filtered(index, searcher, docs, narrower):
                 effective = narrower
-                implied.append(ImpliedFilter(name, _FILTER_TITLES[name], term.text, _without(query.text, term.text)))
+                implied.append(ImpliedFilter(name, FILTER_TITLES[name], term.text, _without(query.text, term.text)))
             elif read(term):
                 docs = docs & _matches(term_parts[-1])
             else:

@@ -14,6 +14,7 @@ from ..catalogue.models import Achievement, Patent, Studio
 from ..extensions import db
 from ..models import RecordStatus
 from . import RECORD_TYPES, SearchQuery, SearchResults, entities, highlight, search, snippet
+from .queries import FILTER_ENUMS
 
 bp = Blueprint("search", __name__)
 api_bp = Blueprint("search_api", __name__, url_prefix="/api/v1")
@@ -113,12 +114,9 @@ def _api_hits(results: SearchResults) -> list[dict]:
 
 
 def _facets_json(results: SearchResults) -> dict:
-    from ..models import Category, District, Level, PatentKind
-
-    labels = {"category": Category, "kind": PatentKind, "level": Level, "district": District}
     out = {}
     for name, counts in results.facets.items():
-        enum_cls = labels.get(name)
+        enum_cls = FILTER_ENUMS.get(name)
         if enum_cls:
             out[name] = {enum_cls(k).label: n for k, n in counts.items()}
         elif name == "year":
