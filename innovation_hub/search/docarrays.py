@@ -22,8 +22,10 @@ end and the n + 1 positions where each starts (and the last ends): "bytes" kept 
 (title_runs, looked up per document), "text" decoded in one call to one str (body_runs,
 documents.TEXT_ENCODING, scanned with str.find; positions in characters). A "text" also has its
 characters' postings (char_postings: for each distinct character, the sorted numbers of the documents
-holding it, typecode H or I by the segment's size, end to end, with where each starts), so a search
-looks only in the documents that hold every character of its needle (index.text_matches).
+holding it, typecode H or I by the segment's size, end to end, with where each starts; then the same for
+the character pairs in PAIR_SHARE of the documents or more, "pairs"), so a search looks only in the
+documents that hold every character and frequent pair of its needle, and a needle that is one frequent
+pair is answered by its postings alone (index.text_matches). A file written before pairs has none.
 
 Written to a temporary name and renamed (os.replace) after Whoosh writes its segment and before the
 table of contents that makes the segment live (whoosh_adapter.commit): a reader never sees a live
@@ -41,9 +43,10 @@ import os
 import struct
 import sys
 from array import array
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
-from itertools import accumulate
+from itertools import accumulate, chain
+from operator import add
 from pathlib import Path
 
 from . import documents, whoosh_adapter
@@ -174,44 +177,74 @@ class SegmentArrays:
         """A TEXT array's character index (see the module's docstring)."""
         spec = self._arrays[name]["chars"]
         return CharPostings(spec["chars"], self._numbers("Q", *spec["bounds"]),
-                            self._numbers(spec["typecode"], *spec["postings"]))
+                            self._numbers(spec["typecode"], *spec["postings"]), spec.get("pairs", ""))
+
+
+# A text's character pairs held by this share of a segment's documents, or more, have postings too
+# (from PAIR_MIN_DOCS documents): a common word's two characters are in 36k summaries at 100k records,
+# and str.find looking in each of them was most of its search (index.text_matches).
+PAIR_SHARE = 1 / 50
+PAIR_MIN_DOCS = 256
 
 
 class CharPostings:
-    """Each distinct character of a segment's text -> the sorted numbers of the documents holding it."""
+    """Each distinct character of a segment's text, and each of its frequent character pairs (PAIR_SHARE)
+    -> the sorted numbers of the documents holding it."""
 
     __slots__ = ("bounds", "chars", "postings")
 
-    def __init__(self, chars: str, bounds: array, postings: array):
-        self.chars = {char: i for i, char in enumerate(chars)}
+    def __init__(self, chars: str, bounds: array, postings: array, pairs: str = ""):
+        units = [*chars, *(pairs[i:i + 2] for i in range(0, len(pairs), 2))]
+        self.chars = {unit: i for i, unit in enumerate(units)}
         self.bounds, self.postings = bounds, postings
 
-    def count(self, char: str) -> int:
-        """How many documents hold `char` (0 when none does)."""
-        i = self.chars.get(char)
+    def has(self, unit: str) -> bool:
+        """Whether `unit` (a character or a pair) has postings: a pair that has none may still occur."""
+        return unit in self.chars
+
+    def count(self, unit: str) -> int:
+        """How many documents hold `unit`, a character or a frequent pair (0 when none does)."""
+        i = self.chars.get(unit)
         return 0 if i is None else self.bounds[i + 1] - self.bounds[i]
 
-    def docs(self, char: str) -> array:
-        i = self.chars.get(char)
+    def docs(self, unit: str) -> array:
+        i = self.chars.get(unit)
         if i is None:
             return array("I")
         return self.postings[self.bounds[i]:self.bounds[i + 1]]
 
 
-def _char_postings(values: list[str]) -> tuple[str, str, array, array]:
-    """(the distinct characters, the postings' typecode, where each character's postings start, the
-    postings end to end) of a segment's documents `values`: one set() a document, its number appended
-    to each of its characters' lists."""
+def _pairs(value: str) -> set[str]:
+    return set(map(add, value, value[1:]))  # its two-character substrings, made in C
+
+
+def _char_postings(values: list[str]) -> tuple[str, str, str, array, array]:
+    """(the distinct characters, the frequent pairs end to end, the postings' typecode, where each
+    character's and then each pair's postings start, the postings end to end) of a segment's documents
+    `values`: one set() a document, its number appended to each of its characters' lists; then the
+    pairs counted, and those in PAIR_SHARE of the documents (no space in them) listed the same way."""
     lists: defaultdict[str, list[int]] = defaultdict(list)
     for docnum, value in enumerate(values):
         for char in set(value):
             lists[char].append(docnum)
+    pair_lists: dict[str, list[int]] = {}
+    if len(values) >= PAIR_MIN_DOCS:
+        counts = Counter()
+        for value in values:
+            counts.update(_pairs(value))
+        least = len(values) * PAIR_SHARE
+        pair_lists = {pair: [] for pair, n in counts.items() if n >= least and " " not in pair}
+        frequent = pair_lists.keys()
+        for docnum, value in enumerate(values):
+            for pair in frequent & _pairs(value):
+                pair_lists[pair].append(docnum)
     typecode = "H" if len(values) <= 1 << 16 else "I"
-    chars = "".join(lists)
+    chars, pairs = "".join(lists), "".join(pair_lists)
     postings = array(typecode)
-    for docs in lists.values():
+    for docs in chain(lists.values(), pair_lists.values()):
         postings.extend(docs)
-    return chars, typecode, array("Q", accumulate(map(len, lists.values()), initial=0)), postings
+    bounds = array("Q", accumulate(map(len, chain(lists.values(), pair_lists.values())), initial=0))
+    return chars, pairs, typecode, bounds, postings
 
 
 class Rows:
@@ -273,8 +306,8 @@ def write(folder: Path | str, segment_id: str, rows: Rows) -> Path:
             header[name] = {"kind": kind, "offset": start, "size": size, "starts": starts}
             if kind == TEXT:
                 header[name]["encoding"] = documents.TEXT_ENCODING
-                chars, typecode, bounds, postings = _char_postings(values)
-                header[name]["chars"] = {"chars": chars, "typecode": typecode,
+                chars, pairs, typecode, bounds, postings = _char_postings(values)
+                header[name]["chars"] = {"chars": chars, "pairs": pairs, "typecode": typecode,
                                          "bounds": put(bounds.tobytes()), "postings": put(postings.tobytes())}
         else:
             start, size = put(array(kind, values).tobytes())

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from flask import url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from ..catalogue.leadership import LeaderTerm
 from ..catalogue.models import Achievement, AchievementCompleter, Patent, PatentInventor, Person, Studio
@@ -71,21 +71,40 @@ def _public_count(link, owner, model):
             .correlate(Person).scalar_subquery())
 
 
+# The statements are built once, with their lists as expanding parameters: building one per request
+# (three correlated counts, a LIKE per text) cost more than SQLite's look-ups, for every query typed.
+_PEOPLE = select(
+    Person.id, Person.name, Person.host_unit,
+    _public_count(AchievementCompleter, AchievementCompleter.achievement_id, Achievement),
+    _public_count(PatentInventor, PatentInventor.patent_id, Patent),
+    select(LeaderTerm.id).where(LeaderTerm.person_id == Person.id, LeaderTerm.ended_on.is_not(None))
+    .correlate(Person).exists(),
+).where(Person.name.in_(bindparam("names", expanding=True)))
+_LED_BY = select(Studio).where(Studio.leader_id.in_(bindparam("ids", expanding=True))).order_by(Studio.id)
+_NAMED = (Studio.name.in_(bindparam("texts", expanding=True)),
+          Studio.host_unit.in_(bindparam("texts", expanding=True)))
+_STUDIOS_NAMED = select(Studio.id).where(or_(*_NAMED)).order_by(Studio.id).limit(50)
+# The query (as typed, and in simplified characters) inside a name or host unit, LIKE-escaped by _like().
+_STUDIOS_CONTAINING = select(Studio.id).where(or_(*_NAMED, *(
+    column.contains(bindparam(name), escape="\\")
+    for name in ("inside_1", "inside_2") for column in (Studio.name, Studio.host_unit)))).order_by(Studio.id).limit(50)
+_STUDIOS = select(Studio).where(Studio.id.in_(bindparam("ids", expanding=True))).order_by(Studio.id)
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _people(names: set[str]) -> list[Entity]:
     # One statement for the people and their counts, one for the studios they lead: a name that is
     # no one's costs a single look-up in the (name, host_unit) index.
-    rows = db.session.execute(select(
-        Person.id, Person.name, Person.host_unit,
-        _public_count(AchievementCompleter, AchievementCompleter.achievement_id, Achievement),
-        _public_count(PatentInventor, PatentInventor.patent_id, Patent),
-        select(LeaderTerm.id).where(LeaderTerm.person_id == Person.id, LeaderTerm.ended_on.is_not(None))
-        .correlate(Person).exists(),
-    ).where(Person.name.in_(names))).all()
+    # Plain rows (the connection, not the session's ORM results): most queries name no one, and the
+    # session's result handling was most of their cost.
+    rows = db.session.connection().execute(_PEOPLE, {"names": list(names)}).all()
     if not rows:
         return []
     led: dict[int, list[Studio]] = {}
-    for studio in db.session.execute(select(Studio).where(Studio.leader_id.in_([r[0] for r in rows]))
-                                     .order_by(Studio.id)).scalars():
+    for studio in db.session.execute(_LED_BY, {"ids": [r[0] for r in rows]}).scalars():
         led.setdefault(studio.leader_id, []).append(studio)
     cards = []
     for person_id, name, host_unit, n_achievements, n_patents, led_before in rows:
@@ -114,11 +133,13 @@ def _specific(text: str) -> bool:
 
 def _studios(texts: set[str]) -> list[Entity]:
     contained = [t for t in texts if _specific(t)]
-    conditions = [Studio.name.in_(texts), Studio.host_unit.in_(texts)]
-    for text in contained:
-        conditions += [Studio.name.contains(text, autoescape=True), Studio.host_unit.contains(text, autoescape=True)]
-    studios = list(db.session.execute(
-        select(Studio).where(or_(*conditions)).order_by(Studio.id).limit(50)).scalars())
+    if contained:
+        inside = [_like(t) for t in contained] * 2  # one or two texts for the statement's two places
+        ids = db.session.connection().execute(_STUDIOS_CONTAINING, {
+            "texts": list(texts), "inside_1": inside[0], "inside_2": inside[1]}).scalars().all()
+    else:
+        ids = db.session.connection().execute(_STUDIOS_NAMED, {"texts": list(texts)}).scalars().all()
+    studios = list(db.session.execute(_STUDIOS, {"ids": ids}).scalars()) if ids else []
     exact = [s for s in studios if s.name in texts]
     named = exact or [s for s in studios if any(t in s.name for t in contained)]
     units: dict[str, list[Studio]] = {}

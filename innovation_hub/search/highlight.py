@@ -6,16 +6,21 @@ Re-analysing stored text costs 4–10 ms a page; finding the query's words direc
 from __future__ import annotations
 
 import re
-import unicodedata
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
-from .analysis import to_simplified
+from .analysis import nfkc, to_simplified
 
 SNIPPET_CHARS = 90
 
 
 def _pattern(terms: list[str]) -> re.Pattern | None:
+    return _compiled(tuple(terms))
+
+
+@lru_cache(maxsize=256)  # one query's terms, for each of its page's 20 snippets
+def _compiled(terms: tuple[str, ...]) -> re.Pattern | None:
     terms = sorted({t for t in terms if t}, key=len, reverse=True)
     if not terms:
         return None
@@ -25,7 +30,7 @@ def _pattern(terms: list[str]) -> re.Pattern | None:
 def _folded(text: str) -> str:
     """The text as the analyser sees it, character for character (NFKC and t2s can change lengths: then
     neither): a title written in traditional characters gets the simplified query words marked."""
-    folded = unicodedata.normalize("NFKC", text)
+    folded = nfkc(text)
     if not folded.isascii():
         folded = to_simplified(folded)
     folded = folded.lower()
@@ -39,16 +44,17 @@ def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     return [m.span() for m in pattern.finditer(_folded(text))]
 
 
-def _marked(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> Markup:
+def _marked(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None,
+            before: str = "", after: str = "") -> Markup:
     end = len(text) if end is None else end
-    out, cursor = [], start
+    out, cursor = [before], start
     for s, e in spans:
         if e <= start or s >= end:
             continue
         s, e = max(s, start), min(e, end)
         out += (escape(text[cursor:s]), "<mark>", escape(text[s:e]), "</mark>")
         cursor = e
-    out.append(escape(text[cursor:end]))
+    out += (escape(text[cursor:end]), after)
     # Every piece is escaped or our own tag: joined as plain str, marked safe once (Markup + Markup
     # escapes and builds a new object per piece, a third of the API's snippet time).
     return Markup("".join(out))
@@ -68,5 +74,4 @@ def snippet(text: str, terms: list[str], width: int = SNIPPET_CHARS) -> Markup:
     first = spans[0][0] if spans else 0
     start = max(0, min(first - width // 4, len(text) - width))
     end = min(len(text), start + width)
-    body = _marked(text, spans, start, end)
-    return (Markup("…") if start else Markup("")) + body + (Markup("…") if end < len(text) else Markup(""))
+    return _marked(text, spans, start, end, "…" if start else "", "…" if end < len(text) else "")

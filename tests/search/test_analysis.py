@@ -1,6 +1,7 @@
 """Analysis: normalisation, mixed tokens, bigrams, names; rjieba segments exactly as jieba does."""
 
 import re
+import unicodedata
 
 import pytest
 
@@ -9,6 +10,13 @@ from innovation_hub.search import analysis
 
 def test_normalise_full_width_and_case():
     assert analysis.normalise("ＰＬＣ控制柜　１０ｋＶ Φ600") == "plc控制柜 10kv φ600"
+
+
+def test_nfkc_is_unicodedata_s_for_every_character():
+    every = "".join(chr(i) for i in range(0x20, 0x30000) if not 0xD800 <= i < 0xE000)
+    samples = [every[i:i + 40] for i in range(0, len(every), 40)]
+    samples += ["检修，（改进）：１０ｋＶ", "Ａ\u0301ｂ", "ｶﾞｽ　①㈱", "\u3000全角空格"]
+    assert [analysis.nfkc(s) for s in samples] == [unicodedata.normalize("NFKC", s) for s in samples]
 
 
 @pytest.mark.parametrize("text, token", [

@@ -121,3 +121,16 @@ def test_scoring_only_the_contenders_gives_the_same_order_as_scoring_every_match
         assert len(ranking.contenders(docs, term_parts, coll, newest, limit)) <= len(docs)
     assert len(ranking.contenders(set(range(DOCS)), [{"body": set(range(DOCS))}], collection(
         body_len={d: d for d in range(DOCS)}), NEWEST, 10)) == 10  # the ten shortest summaries
+
+
+def test_matches_that_cannot_reach_the_best_are_not_contenders():
+    rng = random.Random(7)
+    coll = collection({d: rng.randint(4, 40) for d in range(DOCS)}, {d: rng.randint(20, 400) for d in range(DOCS)})
+    titled = set(range(0, DOCS, 20))  # 50 documents with the word in their titles; all in their summaries
+    parts = [{"title": titled, "title_grams": titled, "body": set(range(DOCS))}]
+    taken = ranking.contenders(set(range(DOCS)), parts, coll, NEWEST, 10)
+    # A summary-only match scores below every title match: none is even looked at. Of the titled ones,
+    # those with 10 others both shorter in title and in summary cannot be among the ten best either.
+    assert taken < titled
+    assert ranking.rank(set(range(DOCS)), parts, coll, NEWEST, 10) == ranking.best(
+        ranking.scores(set(range(DOCS)), parts, coll), 10, NEWEST)
