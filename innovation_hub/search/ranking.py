@@ -132,23 +132,24 @@ def contenders(docs, term_parts: Sequence[Mapping[str, set[int]]], collection: C
 
     The documents that matched the same parts (a region) differ only in the lengths of the fields their
     parts are normalised by: with one such field, the shortest `limit` of them (with all tied at the cut)
-    can be among the best, no other; with two, the same among those of each length of the first.
-    Found with set operations and C-speed keys, where scoring every one of 40k matches of a common word
-    cost ~40 ms at 100k records.
+    can be among the best, no other; with two, those that fewer than `limit` others beat in both
+    lengths. Regions are made best first, and those whose best possible score is below `limit`
+    documents already scored are never made. Found with set operations and C-speed keys, where scoring
+    every one of 40k matches of a common word cost ~40 ms at 100k records.
     """
     named = [(name, matched) for parts in term_parts for name, matched in parts.items() if matched]
     if len(named) > MAX_REGION_PARTS:
         return docs
     # The most a part can add to a score (its field's length 0); parts heaviest first.
-    most = {id(matched): part_weight(name, len(matched), collection.doc_count)
-            / (1 + (BM25_K1 * (1 - BM25_B) if name in PART_LENGTH else BM25_K1)) for name, matched in named}
-    named.sort(key=lambda part: -most[id(part[1])])
-    rest = [sum(most[id(matched)] for _name, matched in named[i:]) for i in range(len(named) + 1)]
+    parts = sorted(((part_weight(name, len(matched), collection.doc_count)
+                     / (1 + (BM25_K1 * (1 - BM25_B) if name in PART_LENGTH else BM25_K1)), name, matched)
+                    for name, matched in named), key=lambda part: -part[0])
+    rest = [sum(most for most, _name, _matched in parts[i:]) for i in range(len(parts) + 1)]
     # The documents are split part by part into regions (those that matched the same parts), the split
-    # with the best possible score first, and each split's sets made only when it comes up: once
+    # with the best possible score first, and each split's set made only when it comes up: once
     # `limit` documents already scored are surely above the best the next split could reach, no
     # document left can be among the best. A word's 36k summary-only matches, when 9k have it in their
-    # titles, are then never even put in a set (30 → 5 ms a common word at 100k records).
+    # titles, are then never even put in a set (30 → 10 ms a common word at 100k records).
     splits = [(-rest[0], 0, (), docs if isinstance(docs, set) else set(docs), None, True)]
     out: set[int] = set()
     best_scores: list[float] = []  # a heap of the `limit` best scores among the documents taken so far
@@ -162,13 +163,12 @@ def contenders(docs, term_parts: Sequence[Mapping[str, set[int]]], collection: C
         if not within:
             continue
         depth = len(held)  # the parts decided so far, one (name, matched or not) each
-        if depth < len(named):
-            name, part = named[depth]
+        if depth < len(parts):
+            most, name, part = parts[depth]
             held_bound = -negative_bound - rest[depth]
             for part_inside in (True, False):
-                gain = most[id(part)] if part_inside else 0.0
                 seen += 1
-                heapq.heappush(splits, (-(held_bound + gain + rest[depth + 1]), seen,
+                heapq.heappush(splits, (-(held_bound + (most if part_inside else 0.0) + rest[depth + 1]), seen,
                                         (*held, (name, part_inside)), within, part, part_inside))
             continue
         taken = _region_contenders({n for n, present in held if present}, within, collection, newest, limit)
