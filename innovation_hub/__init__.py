@@ -10,8 +10,8 @@ import click
 from flask import Flask
 
 from . import config as default_config
+from . import speedups
 from .extensions import csrf, db, init_migrations
-from .routing import build_urls_lazily
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -23,7 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_relative_config=True,
     )
     configure(app, test_config)
-    build_urls_lazily()
+    speedups.install()
     register_models()
     register_extensions(app)
     register_blueprints(app)

@@ -14,6 +14,8 @@ from functools import wraps
 
 from flask import Response, current_app, make_response, request, session
 
+from .security import has_login
+
 
 @dataclass(frozen=True)
 class CachedPage:
@@ -92,7 +94,7 @@ def cached_page(view):
 
 def _cacheable() -> bool:
     """Only anonymous GETs without flashed messages are shared: a page for a logged-in user names them."""
-    return request.method == "GET" and "_user_id" not in session and "_flashes" not in session
+    return request.method == "GET" and not has_login() and "_flashes" not in session
 
 
 def init_app(app) -> None:

@@ -27,6 +27,9 @@ login_manager.login_message = "请先登录"
 login_manager.login_message_category = "warning"
 login_manager.session_protection = "basic"
 
+# Where Flask-Login keeps the logged-in user's id in the session (one of flask_login.config.SESSION_KEYS);
+# tests/accounts/test_sessions_and_passwords.py holds Flask-Login to it.
+LOGIN_SESSION_KEY = "_user_id"
 SESSION_EXPIRED_MESSAGE = "登录已超时，请重新登录"
 # The last-seen time in the cookie moves in steps of this many seconds, so a burst of requests
 # does not send a new cookie with each answer.
@@ -55,6 +58,11 @@ SECURITY_HEADERS = {
     # Not no-referrer: Flask-WTF checks the Referer of every POST over HTTPS against the host.
     "Referrer-Policy": "same-origin",
 }
+
+
+def has_login() -> bool:
+    """Whether the session carries a login, read without loading the user (no database read)."""
+    return LOGIN_SESSION_KEY in session
 
 
 def now() -> float:
@@ -95,7 +103,7 @@ def _end_stale_session() -> None:
     Both times live in the signed session cookie: no database write per request, and a copied
     cookie ages exactly like the original.
     """
-    if "_user_id" not in session:
+    if not has_login():
         return
     moment = int(now())
     login_at, seen_at = session.get("_login_at"), session.get("_seen_at")
@@ -118,7 +126,7 @@ PASSWORD_CHANGE_EXEMPT = frozenset({"static", "accounts.change_password", "accou
 
 def _require_password_change():
     """After an administrator's reset every logged-in page leads to 修改密码 until the temporary password is changed."""
-    if "_user_id" not in session or request.endpoint in PASSWORD_CHANGE_EXEMPT:
+    if not has_login() or request.endpoint in PASSWORD_CHANGE_EXEMPT:
         return None
     if current_user.is_authenticated and current_user.must_change_password:
         # Back to where the user was going afterwards; a form that was posted is not replayed.
@@ -132,7 +140,7 @@ def _add_security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     # A page for a logged-in user names them and shows what only they may see: never keep it in a cache.
-    if "_user_id" in session and request.endpoint != "static":
+    if has_login() and request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     return response
 

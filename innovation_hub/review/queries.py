@@ -6,7 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 
-from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, String, and_, false, func, literal_column, or_, select, union_all
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
@@ -19,6 +18,7 @@ from ..catalogue.queries import enum_arg, int_arg
 from ..errors import BadRequest
 from ..extensions import db
 from ..models import LOCAL_OFFSET, Category, PatentKind, RecordStatus
+from ..paging import Page
 
 KINDS = {"achievement": Achievement, "patent": Patent}
 KIND_LABELS = {"achievement": "成果", "patent": "专利"}
@@ -77,14 +77,6 @@ def _as_args(filters) -> dict[str, str]:
             continue
         out[f.name] = value.value if hasattr(value, "value") else str(value)
     return out
-
-
-class RowPagination(SelectPagination):
-    """db.paginate's pagination for a select of several columns: its items are rows, not scalars."""
-
-    def _query_items(self) -> list:
-        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return list(self._query_args["session"].execute(stmt).all())
 
 
 # ---------------------------------------------------------------- the queue
@@ -167,12 +159,14 @@ def queue_select(filters: QueueFilters) -> Select:
     )
 
 
-def queue_page(filters: QueueFilters, page: int, per_page: int) -> RowPagination:
+def queue_page(filters: QueueFilters, page: int, per_page: int) -> Page:
     """One page of the queue; its items are QueueItems (4 statements, whatever the page size)."""
-    pagination = RowPagination(select=queue_select(filters), session=db.session(), page=page, per_page=per_page,
-                               error_out=False, count=True)
+    stmt = queue_select(filters)
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    shown = Page([], page, per_page, total)
+    rows = db.session.execute(stmt.limit(per_page).offset(shown.offset)).all()
     ids: dict[str, list[int]] = defaultdict(list)
-    for row in pagination.items:
+    for row in rows:
         ids[row.kind].append(row.id)
     loaded = {}
     for kind, wanted in ids.items():
@@ -182,9 +176,9 @@ def queue_page(filters: QueueFilters, page: int, per_page: int) -> RowPagination
         ).scalars():
             loaded[kind, record.id] = record
     returns = _times_returned(ids)
-    pagination.items = [QueueItem(row.kind, loaded[row.kind, row.id], returns.get((row.kind, row.id), 0))
-                        for row in pagination.items if (row.kind, row.id) in loaded]
-    return pagination
+    shown.items = [QueueItem(row.kind, loaded[row.kind, row.id], returns.get((row.kind, row.id), 0))
+                   for row in rows if (row.kind, row.id) in loaded]
+    return shown
 
 
 def _times_returned(ids: dict[str, list[int]]) -> dict[tuple[str, int], int]:

@@ -41,7 +41,7 @@ STOP_WORDS = frozenset(
 NAME_SEPARATORS = re.compile(r"[、，,;；\s]+")
 
 _lock = threading.Lock()
-_tokenizer = None  # an rjieba.Jieba or a jieba.Tokenizer: both have tokenize(text, mode="search")
+_tokenizer = None  # the rjieba module or a jieba.Tokenizer: both have tokenize(text, mode="search")
 _converter = None  # OpenCC t2s: 10 ms to load, once per process; convert() keeps no state between calls
 
 
@@ -125,11 +125,11 @@ def load_rjieba():
         import rjieba
     except ImportError:
         return None
-    # Importing rjieba already builds a segmenter (0.2–0.4 s); a second Jieba() would cost as much again.
-    tokenizer = getattr(rjieba, "_DEFAULT_JIEBA", None) or rjieba.Jieba()
+    # Importing rjieba already builds a segmenter (0.2–0.4 s), whose methods are the module's own
+    # tokenize and add_word: use the module, as a second Jieba() would cost as much again.
     for word, freq, tag in user_words():
-        tokenizer.add_word(word, freq, tag)
-    return tokenizer
+        rjieba.add_word(word, freq, tag)
+    return rjieba
 
 
 def setup(cache_dir: str | Path | None = None):

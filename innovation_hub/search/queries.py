@@ -143,10 +143,6 @@ class SearchResults:
     missing: list[str] = field(default_factory=list)  # with partial: the words no record holds
     implied: list[ImpliedFilter] = field(default_factory=list)  # filters read from the query's words
 
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.query.per_page))
-
 
 def _read_patent_number(text: str) -> tuple[str | None, str | None]:
     """(normalised number, None), or (None, the reason) for a number with a wrong check character."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
-from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 from sqlalchemy import bindparam, null, select
 from sqlalchemy.orm import selectinload
@@ -13,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..catalogue.models import Achievement, Patent, Studio
 from ..extensions import db
 from ..models import RecordStatus
+from ..paging import Page
 from . import RECORD_TYPES, SearchQuery, SearchResults, entities, highlight, search, snippet
 from .queries import FILTER_ENUMS
 
@@ -150,23 +150,12 @@ def _entities(query: SearchQuery) -> list[entities.Entity]:
     return entities.find(query.text) if query.page == 1 else []
 
 
-class ResultsPagination(Pagination):
-    """Flask-SQLAlchemy's pagination over a page of search hits, for the shared pager macro."""
-
-    def _query_items(self):
-        return self._query_args["hits"]
-
-    def _query_count(self):
-        return self._query_args["total"]
-
-
 @bp.get("/search")
 def search_page():
     query = SearchQuery.from_args(request.args, current_app.config["PER_PAGE"])
     results = search(query)
     hits = _load(results)
-    page = ResultsPagination(page=query.page, per_page=query.per_page, max_per_page=100, error_out=False,
-                             hits=hits, total=results.total)
+    page = Page(hits, query.page, query.per_page, results.total)
     return render_template(
         "search/results.html", query=query, results=results, hits=hits, page=page,
         facets=_facets_json(results), record_types=RECORD_TYPES, entities=_entities(query),

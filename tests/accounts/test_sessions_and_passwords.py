@@ -33,6 +33,25 @@ def clock(monkeypatch):
     return frozen
 
 
+def test_flask_login_keeps_the_user_id_where_has_login_reads_it(client, app):
+    """security.has_login() (and the page cache) read the session key without loading the user."""
+    from flask import session
+    from flask_login import login_user, logout_user
+    from flask_login.config import SESSION_KEYS
+
+    assert security.LOGIN_SESSION_KEY in SESSION_KEYS
+    user = gen_user("keycheck", role="admin")
+    with app.test_request_context():
+        assert not security.has_login()
+        login_user(user)
+        assert session[security.LOGIN_SESSION_KEY] == user.get_id() and security.has_login()
+        logout_user()
+        assert not security.has_login()
+    login(client, "keycheck")
+    with client.session_transaction() as stored:
+        assert stored[security.LOGIN_SESSION_KEY] == user.get_id()
+
+
 def test_a_session_idle_too_long_ends(client, app, clock):
     gen_user("admin1")
     login(client, "admin1")
