@@ -27,6 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_models()
     register_extensions(app)
     register_blueprints(app)
+    register_signals()
     register_cli(app)
     register_errors(app)
     register_template_helpers(app)
@@ -76,8 +77,8 @@ def register_models() -> None:
     from .catalogue import versioning as _versioning  # noqa: F401
     from .ledger import models as _ledger  # noqa: F401
     from .lifecycle import models as _lifecycle  # noqa: F401
-    from .office import models as _office  # noqa: F401
     from .search import models as _search  # noqa: F401
+    from .submissions import change_requests as _change_requests  # noqa: F401
     from .submissions import models as _submissions  # noqa: F401
 
     # Now, not at the first query: with gunicorn's preload that is once in the master instead of
@@ -87,14 +88,16 @@ def register_models() -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import page_cache, search, security
+    from .accounts.queries import user_for_session
+    from .catalogue.versioning import current_version
     from .database import configure_engine
 
     db.init_app(app)
     if click.get_current_context(silent=True) is not None:  # the flask command line: `flask db …`
         init_migrations(app)
     csrf.init_app(app)
-    security.init_app(app)
-    page_cache.init_app(app)
+    security.init_app(app, user_for_session)
+    page_cache.init_app(app, current_version)
     search.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
@@ -103,13 +106,18 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
-    from .catalogue.views import bp as catalogue_bp
+    from .catalogue import views as catalogue_views
+    from .ledger.downloads import workbook_response
+    from .lifecycle.queries import studio_history
     from .search.views import api_bp as search_api_bp
     from .search.views import bp as search_bp
 
-    app.register_blueprint(catalogue_bp)
+    catalogue_views.init_app(app, catalogue_views.PageParts(studio_history, workbook_response))
+    app.register_blueprint(catalogue_views.bp)
     app.register_blueprint(accounts_bp)
+    from .figures.forms import ValueLineForm
     from .submissions import views as submissions_views
+    submissions_views.init_app(app, ValueLineForm)
     app.register_blueprint(submissions_views.bp)
     app.register_blueprint(submissions_views.files_bp)
     from .office.views import bp as office_bp
@@ -134,6 +142,14 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # read-only JSON, no forms
     csrf.exempt(search_api_bp)
     csrf.exempt(public.api_bp)
+
+
+def register_signals() -> None:
+    """Lower packages announce, higher ones listen: the edges that would otherwise point upwards."""
+    from .accounts.services import judge_unit_changed
+    from .awards.assignment import drop_standing_conflicts
+
+    judge_unit_changed.connect(drop_standing_conflicts)
 
 
 def register_cli(app: Flask) -> None:

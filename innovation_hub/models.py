@@ -1,11 +1,14 @@
-"""Shared model mixins and the enums that carry the site's Chinese titles."""
+"""Shared model mixins and column types, and the enums that carry the site's Chinese titles."""
 
 from __future__ import annotations
 
 import enum
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
+from sqlalchemy import Enum, Integer
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 # Times are stored in UTC; the city reads them in 北京时间 (UTC+8 all year, no daylight saving).
 LOCAL_OFFSET = timedelta(hours=8)
@@ -28,6 +31,35 @@ def local_today() -> date:
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def enum_column(enum_cls):
+    """Store an enum by its value (not its Python name) in a plain VARCHAR."""
+    return Enum(
+        enum_cls,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        length=20,
+        validate_strings=True,
+    )
+
+
+class Hundredths(TypeDecorator):
+    """A decimal with two places stored as an integer count of 0.01: SUM() is exact everywhere, and SQLite
+    needs no Numeric (which warns). 万元 amounts here; points and weights in awards."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return int((Decimal(value) * 100).to_integral_value())
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
 class LabelledEnum(enum.Enum):

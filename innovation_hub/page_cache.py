@@ -14,6 +14,7 @@ from functools import wraps
 
 from flask import Response, current_app, make_response, request, session
 
+from .models import local_today
 from .security import has_login
 
 
@@ -31,9 +32,10 @@ class CachedPage:
 
 
 class PageCache:
-    """A bounded LRU of rendered 200 responses keyed by full path."""
+    """A bounded LRU of rendered 200 responses keyed by full path; `version()` says whether they still hold."""
 
-    def __init__(self, max_entries: int = 512):
+    def __init__(self, version, max_entries: int = 512):
+        self.version = version
         self.max_entries = max_entries
         self._pages: OrderedDict[str, CachedPage] = OrderedDict()
         self._lock = threading.Lock()
@@ -63,15 +65,13 @@ _KEPT_HEADERS = ("Content-Disposition",)
 
 def cached_page(view):
     """Serve `view`'s 200 responses from the page cache while the catalogue is unchanged."""
-    from .catalogue.versioning import current_version
-    from .models import local_today
 
     @wraps(view)
     def wrapper(*args, **kwargs):
         cache: PageCache | None = current_app.extensions.get("page_cache")
         if cache is None or not _cacheable():
             return view(*args, **kwargs)
-        version = current_version()
+        version = cache.version()
         # Also by the day: a patent's legal status (有效 → 届满) changes at midnight without any write.
         key = f"{local_today().isoformat()} {request.full_path}"
         page = cache.get(key, version)
@@ -97,6 +97,7 @@ def _cacheable() -> bool:
     return request.method == "GET" and not has_login() and "_flashes" not in session
 
 
-def init_app(app) -> None:
+def init_app(app, version) -> None:
+    """`version()` is the catalogue's current version, handed in by create_app (this module knows no feature)."""
     if app.config.get("PAGE_CACHE_ENTRIES", 512):
-        app.extensions["page_cache"] = PageCache(app.config.get("PAGE_CACHE_ENTRIES", 512))
+        app.extensions["page_cache"] = PageCache(version, app.config.get("PAGE_CACHE_ENTRIES", 512))

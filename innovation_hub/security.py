@@ -10,8 +10,6 @@ from flask import Flask, abort, current_app, flash, g, redirect, request, sessio
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_url, logout_user, user_logged_in
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .extensions import db
-
 
 class Visitor(AnonymousUserMixin):
     """A visitor who has not logged in: holds no role, so role checks read the same for everyone."""
@@ -68,20 +66,6 @@ def has_login() -> bool:
 def now() -> float:
     """Seconds since the epoch; the session lifetimes read the clock here, so tests can freeze it."""
     return time.time()
-
-
-@login_manager.user_loader
-def load_user(user_id: str):
-    """`id:version` from the session; a version older than the user's is a session that was ended."""
-    from .accounts.models import User
-
-    user_key, _, version = user_id.partition(":")
-    if not (user_key.isdigit() and version.isdigit()):
-        return None
-    user = db.session.get(User, int(user_key))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user
 
 
 @login_manager.unauthorized_handler
@@ -178,8 +162,10 @@ def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, load_user) -> None:
+    """`load_user(session_key)` is the accounts' loader: handed in by create_app, so this module needs no feature."""
     login_manager.init_app(app)
+    login_manager.user_loader(load_user)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:
         # Only the last N entries of X-Forwarded-For were written by our own proxies; anything before

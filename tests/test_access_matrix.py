@@ -14,7 +14,7 @@ from innovation_hub.catalogue.services import AchievementData, PatentData
 from innovation_hub.lifecycle import services as lifecycle
 from innovation_hub.models import Category, PatentKind, RecordStatus
 from innovation_hub.submissions import services
-from innovation_hub.submissions.uploads import check_upload
+from innovation_hub.uploads import check_upload
 from tests.factories import gen_achievement, gen_patent, gen_studio, gen_user, login
 
 ROLES = ("anonymous", "studio_a", "studio_b", "judge", "admin")

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from innovation_hub import create_app
 from innovation_hub.models import Category
 from innovation_hub.submissions import services
-from innovation_hub.submissions.uploads import check_upload
+from innovation_hub.uploads import check_upload
 from tests.factories import PASSWORD, gen_studio, gen_user, login
 from tests.submissions.helpers import PDF, closed
 

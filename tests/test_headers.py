@@ -10,7 +10,7 @@ import pytest
 from innovation_hub.models import Category
 from innovation_hub.security import CONTENT_SECURITY_POLICY
 from innovation_hub.submissions import services as submissions
-from innovation_hub.submissions.uploads import check_upload
+from innovation_hub.uploads import check_upload
 from tests.awards.test_access_public import final_round, serials
 from tests.factories import gen_achievement, gen_studio, gen_user, login
 from tests.submissions.helpers import PDF

@@ -8,9 +8,8 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..catalogue.models import enum_column
 from ..extensions import db
-from ..models import LabelledEnum, TimestampMixin, utcnow
+from ..models import LabelledEnum, TimestampMixin, enum_column, utcnow
 
 
 class Role(LabelledEnum):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from blinker import Signal
 from flask import current_app
 from sqlalchemy import case, delete, or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -51,6 +52,11 @@ MAX_FAILURES_PER_ADDRESS = 20
 MAX_FAILURES_PER_ACCOUNT = 100
 # Counters untouched for this long are deleted (on a successful login).
 THROTTLE_KEEP = timedelta(days=1)
+
+# Sent as (actor, user=judge) inside the account change's transaction when a judge's 工作单位 changed; each
+# receiver returns how many of its assignments it withdrew. The awards package connects in create_app:
+# accounts, which awards builds on, never imports it.
+judge_unit_changed = Signal("a judge's unit changed")
 
 
 class AccountError(ValueError):
@@ -161,7 +167,8 @@ def update_user(actor: User, user: User, *, display_name: str, unit: str, studio
     Returns the changes made. `studio_name` counts for studio accounts only (a judge's own studio stays).
 
     A judge's new unit counts at once for 回避: its open assignments to entries it must now avoid are
-    withdrawn (awards.assignment.drop_standing_conflicts), so it is never given them.
+    withdrawn (by the receivers of judge_unit_changed: awards.assignment.drop_standing_conflicts), so it is
+    never given them.
     """
     _require_admin(actor)
     with write_transaction():
@@ -178,9 +185,7 @@ def update_user(actor: User, user: User, *, display_name: str, unit: str, studio
         user.display_name, user.unit, user.studio = new["姓名或单位"], new["工作单位"] or None, studio
         withdrawn = 0
         if user.role is Role.JUDGE and old["工作单位"] != new["工作单位"]:
-            from ..awards.assignment import drop_standing_conflicts
-
-            withdrawn = drop_standing_conflicts(actor, user)
+            withdrawn = sum(count for _receiver, count in judge_unit_changed.send(actor, user=user))
         record(actor, "user.edit", "user", user.id, user.username, "；".join(changes)
                + (f"；撤销须回避的评审分配 {withdrawn} 项" if withdrawn else ""))
         if withdrawn:

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from flask import url_for
 
+from ..catalogue.figures import HonestFigures
 from ..catalogue.models import Achievement, Patent, Person, Studio
 from ..catalogue.queries import CatalogueStats, PersonRecord
-from ..figures.stats import HonestFigures
 
 
 def money(value: Decimal | None) -> float | None:

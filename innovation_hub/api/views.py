@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, request
 
 from ..catalogue import queries
+from ..catalogue.figures import honest_figures
 from ..extensions import db
-from ..figures.stats import honest_figures
 from ..page_cache import cached_page
+from ..request_args import flag_arg, page_arg, per_page_arg
 from . import serializers
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -19,8 +20,8 @@ def studios():
     filters = queries.StudioFilters.from_args(request.args)
     page = db.paginate(
         queries.studios_select(filters),
-        page=queries.page_arg(request.args),
-        per_page=queries.per_page_arg(request.args, 20),
+        page=page_arg(request.args),
+        per_page=per_page_arg(request.args, 20),
         error_out=False,
     )
     counts = queries.record_counts([s.id for s in page.items])
@@ -59,4 +60,4 @@ def person(person_id: int):
 @cached_page
 def stats():
     return jsonify(serializers.stats(queries.catalogue_stats(
-        queries.flag_arg(request.args, "include_delisted", "含已摘牌")), honest_figures()))
+        flag_arg(request.args, "include_delisted", "含已摘牌")), honest_figures()))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from ..ledger.template import Column, SheetSpec
+from ..sheets import Column, SheetSpec
 from . import queries, snapshot
 from .models import AwardRound, RoundState
 from .services import AwardError, label
@@ -71,7 +71,7 @@ def result_of(award_round: AwardRound) -> tuple[dict, object | None]:
 def build_workbook(award_round: AwardRound, which: str = "all") -> Workbook:
     """The workbook of `which` (scores, ranking or all); AwardError before scoring has started."""
     # openpyxl only when a workbook is made: importing it costs ~0.25 s on every worker's start.
-    from ..ledger.workbook import add_sheet, new_workbook, write_rows
+    from ..workbooks import add_sheet, new_workbook, write_rows
 
     require_results(award_round)
     workbook = new_workbook()
@@ -83,7 +83,7 @@ def build_workbook(award_round: AwardRound, which: str = "all") -> Workbook:
 
 def write_workbook(award_round: AwardRound, path: str | os.PathLike) -> Workbook:
     """Save both sheets to `path` atomically (a failed export leaves no half file)."""
-    from ..ledger.workbook import save_atomically
+    from ..workbooks import save_atomically
 
     workbook = build_workbook(award_round)
     save_atomically(workbook, path)

@@ -9,9 +9,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..catalogue.models import Hundredths, enum_column
 from ..extensions import db
-from ..models import LabelledEnum, TimestampMixin, utcnow
+from ..models import Hundredths, LabelledEnum, TimestampMixin, enum_column, utcnow
 
 
 class RoundState(LabelledEnum):

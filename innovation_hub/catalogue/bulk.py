@@ -46,7 +46,7 @@ from .services import (
     person_key,
 )
 from .value_lines import LEDGER_BASIS, LineState, ValueLine, ValueMismatch, plan
-from .versioning import mark_changed
+from .versioning import bulk_written, mark_changed
 
 CHUNK = 500  # keys per IN (…) list, well under any database's parameter limit
 _STUDIO_FIELDS = ("host_unit", "industry", "district", "members", "intro", "leader_id", "level", "named_year")
@@ -394,10 +394,8 @@ class _Writer:
     def finish(self) -> None:
         if not self.wrote:
             return
-        from ..search.outbox import queue_jobs  # the search package listens to the catalogue, not the reverse
-
         mark_changed(self.session)
-        queue_jobs(self.session, self.jobs)
+        bulk_written.send(self.session, jobs=self.jobs)
 
 
 @dataclass

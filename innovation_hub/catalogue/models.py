@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
 from ..extensions import db
 from ..models import (
     Category,
     District,
+    Hundredths,
     LegalStatus,
     Level,
     PatentKind,
@@ -22,41 +22,13 @@ from ..models import (
     StudioStatus,
     TimestampMixin,
     TitleState,
+    enum_column,
     local_today,
 )
 from . import legal_status, patent_numbers
 
 # A studio may change a record while it is a draft or has been returned to it.
 EDITABLE = (RecordStatus.DRAFT, RecordStatus.RETURNED)
-
-
-def enum_column(enum_cls):
-    """Store an enum by its value (not its Python name) in a plain VARCHAR."""
-    return Enum(
-        enum_cls,
-        values_callable=lambda e: [m.value for m in e],
-        native_enum=False,
-        length=20,
-        validate_strings=True,
-    )
-
-
-class Hundredths(TypeDecorator):
-    """A decimal with two places stored as an integer count of 0.01: SUM() is exact everywhere, and SQLite
-    needs no Numeric (which warns). 万元 amounts here; points and weights in awards."""
-
-    impl = Integer
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        return int((Decimal(value) * 100).to_integral_value())
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
 class SubmittedRecord:

@@ -16,8 +16,8 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ..extensions import db
-from ..models import TimestampMixin, ValueStatus
-from .models import Achievement, Hundredths, enum_column
+from ..models import Hundredths, TimestampMixin, ValueStatus, enum_column
+from .models import Achievement
 
 # The basis written on a line made from a total alone.
 LEDGER_BASIS = "按台账登记的经济效益"
@@ -37,7 +37,7 @@ class ValueLine(TimestampMixin, db.Model):
     status: Mapped[ValueStatus] = mapped_column(
         enum_column(ValueStatus), default=ValueStatus.SELF_REPORTED, server_default=ValueStatus.SELF_REPORTED.value
     )
-    # The evidence file, checked and stored as proof files are (submissions/uploads.py).
+    # The evidence file, checked and stored as proof files are (innovation_hub/uploads.py).
     evidence_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     evidence_stored_name: Mapped[str | None] = mapped_column(String(80), unique=True)
     evidence_content_type: Mapped[str] = mapped_column(String(40), default="", server_default="")

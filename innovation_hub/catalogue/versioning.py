@@ -6,6 +6,7 @@ that changed what it shows, in any worker process.
 
 from __future__ import annotations
 
+from blinker import Signal
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -41,6 +42,11 @@ def _note_flushed_changes(session: Session, _context) -> None:
 def mark_changed(session: Session) -> None:
     """Note a catalogue change written without the ORM's flush (catalogue/bulk.py): the version grows at commit."""
     session.info[_FLAG] = True
+
+
+# Sent as (session, jobs={(record type, id), …}) for rows written without the ORM's flush (catalogue/bulk.py),
+# inside their transaction: the search outbox listens, so the catalogue never imports search.
+bulk_written = Signal("catalogue rows written in bulk")
 
 
 def is_bulk_change(state) -> bool:

@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..figures.stats import honest_figures
-from ..ledger.downloads import workbook_response
 from ..models import Category, Level, PatentKind
 from ..page_cache import cached_page
+from ..request_args import flag_arg, page_arg
 from . import charts, queries
+from .figures import honest_figures
 from .models import Patent, Person, Studio
 from .queries import AchievementFilters, PatentFilters, StudioFilters
 
 bp = Blueprint("catalogue", __name__)
 
 
+@dataclass(frozen=True)
+class PageParts:
+    """What catalogue pages show that other features own; create_app hands them in, so the catalogue,
+    which those features build on, imports none of them."""
+
+    studio_history: Callable  # lifecycle: a studio's titles, reports and rechecks over the years
+    workbook_response: Callable[..., Response]  # ledger: a list as the 台账 workbook download
+
+
+def init_app(app: Flask, parts: PageParts) -> None:
+    app.extensions["catalogue.pages"] = parts
+
+
+def _parts() -> PageParts:
+    return current_app.extensions["catalogue.pages"]
+
+
 def _paginate(stmt, per_page: int | None = None):
     return db.paginate(
-        stmt, page=queries.page_arg(request.args), per_page=per_page or current_app.config["PER_PAGE"],
+        stmt, page=page_arg(request.args), per_page=per_page or current_app.config["PER_PAGE"],
         error_out=False, count=True,
     )
 
@@ -27,7 +47,7 @@ def _paginate(stmt, per_page: int | None = None):
 @bp.get("/")
 @cached_page
 def home():
-    stats = queries.catalogue_stats(queries.flag_arg(request.args, "include_delisted", "含已摘牌"))
+    stats = queries.catalogue_stats(flag_arg(request.args, "include_delisted", "含已摘牌"))
     return render_template(
         "catalogue/home.html", stats=stats, charts=charts.home_charts(stats), figures=honest_figures(),
         levels=list(Level), categories=list(Category), kinds=list(PatentKind),
@@ -52,7 +72,7 @@ def studio_export():
     studios = db.session.execute(
         queries.studios_select(filters).options(selectinload(Studio.leader).selectinload(Person.honours))
     ).scalars()
-    return workbook_response("工作室台账.xlsx", studios=studios)
+    return _parts().workbook_response("工作室台账.xlsx", studios=studios)
 
 
 @bp.get("/studios/<int:studio_id>")
@@ -62,10 +82,8 @@ def studio_detail(studio_id: int):
     if found is None:
         abort(404)
     studio, achievements, patents = found
-    from ..lifecycle.queries import studio_history
-
     return render_template("catalogue/studio.html", studio=studio, achievements=achievements, patents=patents,
-                           history=studio_history(studio.id))
+                           history=_parts().studio_history(studio.id))
 
 
 @bp.get("/achievements")
@@ -85,7 +103,7 @@ def achievement_list():
 def achievement_export():
     filters = AchievementFilters.from_args(request.args)
     achievements = db.session.execute(queries.public_achievements_select(filters)).scalars()
-    return workbook_response("成果台账.xlsx", achievements=achievements)
+    return _parts().workbook_response("成果台账.xlsx", achievements=achievements)
 
 
 @bp.get("/achievements/<int:achievement_id>")
@@ -115,7 +133,7 @@ def patent_export():
     patents = db.session.execute(
         queries.public_patents_select(filters).options(selectinload(Patent.achievement))
     ).scalars()
-    return workbook_response("专利台账.xlsx", patents=patents)
+    return _parts().workbook_response("专利台账.xlsx", patents=patents)
 
 
 @bp.get("/patents/<int:patent_id>")

@@ -17,7 +17,7 @@ from ..accounts.services import create_user, user_by_username
 from ..catalogue.services import AchievementData, PatentData
 from ..extensions import db
 from ..submissions import services as submissions
-from ..submissions.uploads import CheckedUpload
+from ..uploads import CheckedUpload
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -60,16 +60,16 @@ from ..catalogue.services import (
 from ..catalogue.value_lines import ValueLine
 from ..database import write_transaction
 from ..models import Category, Level, PatentKind, RecordStatus
-from ..office.models import ChangeRequest
+from ..submissions.change_requests import ChangeRequest
 from ..submissions.models import ProofFile
-from ..submissions.uploads import path_of
+from ..uploads import path_of
 from . import vocabulary as v
 from .accounts import DemoLogins, ReviewPlan, load_demo_accounts
 from .awards import DEMO_BALLOTS, AwardsPlan, DemoAwards, load_demo_awards, plan_awards
 from .figures_history import add_figures_history
 from .lifecycle_history import load_lifecycle_history
 from .office_history import add_office_history
-from .studios import NameMaker, PlannedStudio, apportion, level_of, plan_studios
+from .studios import NameMaker, PlannedAchievement, PlannedStudio, apportion, level_of, plan_studios
 from .writing import Writer, patent_abstract, patent_title, wan_text
 
 SEED = 2024
@@ -225,25 +225,6 @@ def _summarise(session) -> SeedSummary:
 
 # ---------------------------------------------------------------- planning
 
-_Studio = PlannedStudio  # studios.py plans the studios; writing.py's annotations use this name
-
-
-@dataclass
-class _Achievement:
-    studio: _Studio
-    category: Category
-    title: str
-    year: int
-    completers: list[str]
-    shape: str  # what the title is about: object, process, indicator, problem, device, method, operation
-    subject: str
-    patent_title: str | None = None  # what a patent protecting it would be called
-    count: int = 0  # steps of an operation method
-    value: Decimal | None = None
-    summary: str = ""
-    patents: list[PatentData] = field(default_factory=list)
-
-
 def build_plan(seed: int = SEED) -> DemoPlan:
     """The whole demo catalogue as service inputs; the same seed always gives the same plan."""
     rng = random.Random(seed)
@@ -273,7 +254,7 @@ def build_plan(seed: int = SEED) -> DemoPlan:
     return DemoPlan(studios=studio_data, achievements=records, patents=patents, review=review, awards=awards)
 
 
-def _plan_achievements(rng: random.Random, studios: list[_Studio]) -> list[_Achievement]:
+def _plan_achievements(rng: random.Random, studios: list[PlannedStudio]) -> list[PlannedAchievement]:
     total = sum(CATEGORY_COUNTS.values())
     # Every studio has a few; bigger (higher-level) studios have many more.
     counts = [3] * len(studios)
@@ -292,7 +273,7 @@ def _plan_achievements(rng: random.Random, studios: list[_Studio]) -> list[_Achi
     return achievements
 
 
-def _achievement(rng: random.Random, studio: _Studio, category: Category, used: set[str]) -> _Achievement:
+def _achievement(rng: random.Random, studio: PlannedStudio, category: Category, used: set[str]) -> PlannedAchievement:
     years = [y for y in ACHIEVEMENT_YEARS if y >= studio.first_year - 1]
     year = rng.choices(years, [ACHIEVEMENT_YEARS[y] for y in years])[0]
     own = {x.title for x in studio.achievements}
@@ -314,18 +295,18 @@ def _achievement(rng: random.Random, studio: _Studio, category: Category, used: 
     return a
 
 
-def _titled(rng: random.Random, studio: _Studio, category: Category, year: int) -> _Achievement:
+def _titled(rng: random.Random, studio: PlannedStudio, category: Category, year: int) -> PlannedAchievement:
     ind = studio.industry
     tech = rng.choice(ind.techs)
     if category is Category.INNOVATION:
         if rng.random() < 0.7:
             obj = rng.choice(ind.objects)
             title, patent = rng.choice(v.INNOVATION_OBJECT_TITLES)
-            return _Achievement(studio, category, title.format(object=obj, tech=tech), year, [], "object", obj,
+            return PlannedAchievement(studio, category, title.format(object=obj, tech=tech), year, [], "object", obj,
                                 patent and patent.format(object=obj))
         process = rng.choice(ind.processes)
         title, patent = rng.choice(v.INNOVATION_PROCESS_TITLES)
-        return _Achievement(studio, category, title.format(process=process, tech=tech), year, [], "process",
+        return PlannedAchievement(studio, category, title.format(process=process, tech=tech), year, [], "process",
                             process, patent and patent.format(process=process))
     if category is Category.BREAKTHROUGH:
         shape = rng.choices(("indicator", "quality", "problem", "object", "process"), (28, 14, 38, 15, 5))[0]
@@ -335,26 +316,26 @@ def _titled(rng: random.Random, studio: _Studio, category: Category, year: int) 
                     "problem": v.BREAKTHROUGH_PROBLEM_TITLES, "object": v.BREAKTHROUGH_OBJECT_TITLES,
                     "process": v.BREAKTHROUGH_PROCESS_TITLES}[shape]
         title = rng.choice(patterns).format(indicator=subject, problem=subject, object=subject, process=subject)
-        return _Achievement(studio, category, title, year, [], shape, subject)
+        return PlannedAchievement(studio, category, title, year, [], shape, subject)
     if category is Category.INVENTION:
         if rng.random() < 0.85:
             device = rng.choice(ind.devices)
             title = rng.choice(v.INVENTION_DEVICE_TITLES).format(device=device)
-            return _Achievement(studio, category, title, year, [], "device", device, f"一种{device}")
+            return PlannedAchievement(studio, category, title, year, [], "device", device, f"一种{device}")
         method = rng.choice(ind.methods)
         title = rng.choice(v.INVENTION_METHOD_TITLES).format(method=method)
-        return _Achievement(studio, category, title, year, [], "method", method, f"一种{method}")
+        return PlannedAchievement(studio, category, title, year, [], "method", method, f"一种{method}")
     person = studio.pool[0] if rng.random() < 0.5 else rng.choice(studio.pool)
     operation = rng.choice(ind.operations)
     count = rng.randint(3, 6)
     title = rng.choice(v.OPERATION_TITLES).format(person=person, operation=operation,
                                                     count=v.CHINESE_NUMERALS[count])
-    return _Achievement(studio, category, title, year, [person], "operation", operation, count=count)
+    return PlannedAchievement(studio, category, title, year, [person], "operation", operation, count=count)
 
 
-def _assign_values(rng: random.Random, achievements: list[_Achievement]) -> None:
+def _assign_values(rng: random.Random, achievements: list[PlannedAchievement]) -> None:
     """Skewed 万元 values (many small, a few of several hundred) summing to exactly TOTAL_VALUE."""
-    raw: list[tuple[_Achievement, float]] = []
+    raw: list[tuple[PlannedAchievement, float]] = []
     for a in achievements:
         if rng.random() < (0.25 if a.category is Category.OPERATION else 0.04):
             continue  # no economic value reported
@@ -382,7 +363,7 @@ def _round_like_a_report(amount: float) -> Decimal:
     return max(rounded, Decimal("0.5")).quantize(CENT)
 
 
-def _plan_patents(rng: random.Random, studios: list[_Studio]) -> list[PatentData]:
+def _plan_patents(rng: random.Random, studios: list[PlannedStudio]) -> list[PatentData]:
     total = sum(KIND_COUNTS.values())
     kinds = apportion(total, KIND_COUNTS, rng)
     weights = [len(s.achievements) * (1.5 if level_of(s) is not Level.CITY else 1.0) * rng.uniform(0, 1.5)
@@ -424,7 +405,7 @@ def _plan_patents(rng: random.Random, studios: list[_Studio]) -> list[PatentData
     return patents
 
 
-def _filing_year(rng: random.Random, kind: PatentKind, linked: _Achievement | None) -> int:
+def _filing_year(rng: random.Random, kind: PatentKind, linked: PlannedAchievement | None) -> int:
     if linked is not None:  # filed while the work was done, or soon after
         return min(max(linked.year + rng.choice((-2, -1, -1, 0, 0, 1)), min(PATENT_YEARS)), max(PATENT_YEARS))
     years = list(PATENT_YEARS)
@@ -433,7 +414,7 @@ def _filing_year(rng: random.Random, kind: PatentKind, linked: _Achievement | No
     return rng.choices(years, weights)[0]
 
 
-def _link_candidate(rng: random.Random, studio: _Studio, kind: PatentKind) -> _Achievement | None:
+def _link_candidate(rng: random.Random, studio: PlannedStudio, kind: PatentKind) -> PlannedAchievement | None:
     """An achievement of the studio a patent of this kind could protect, preferring unprotected ones."""
     fits = [a for a in studio.achievements if a.patent_title
             and (kind is PatentKind.INVENTION or a.shape != "method")]  # a utility model protects no method
@@ -448,7 +429,7 @@ DEMO_RETURN_REASON = (
 )
 
 
-def _plan_review(seed: int, studios: list[_Studio], achievements: list[_Achievement],
+def _plan_review(seed: int, studios: list[PlannedStudio], achievements: list[PlannedAchievement],
                  patents: list[PatentData]) -> ReviewPlan:
     """The demo studio account's own records: one returned, one draft, an achievement and a patent waiting.
 

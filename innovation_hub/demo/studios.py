@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from decimal import Decimal
 
 from ..catalogue.services import PatentData, StudioData, TitleData
-from ..models import District, Level, TitleState
+from ..models import Category, District, Level, TitleState
 from . import vocabulary as v
 from .vocabulary import Industry
-
-if TYPE_CHECKING:
-    from .seed import _Achievement
 
 STUDIO_COUNT = 149
 LEVEL_COUNTS = {Level.NATIONAL: 12, Level.PROVINCIAL: 45, Level.CITY: 92}
@@ -31,7 +28,25 @@ class PlannedStudio:
     speciality: str
     pool: list[str]  # the leader first, then the members named on records
     first_year: int
-    achievements: list[_Achievement] = field(default_factory=list)
+    achievements: list[PlannedAchievement] = field(default_factory=list)
+    patents: list[PatentData] = field(default_factory=list)
+
+
+@dataclass
+class PlannedAchievement:
+    """An achievement of the plan, before its summary and value are written (build_plan in seed.py)."""
+
+    studio: PlannedStudio
+    category: Category
+    title: str
+    year: int
+    completers: list[str]
+    shape: str  # what the title is about: object, process, indicator, problem, device, method, operation
+    subject: str
+    patent_title: str | None = None  # what a patent protecting it would be called
+    count: int = 0  # steps of an operation method
+    value: Decimal | None = None
+    summary: str = ""
     patents: list[PatentData] = field(default_factory=list)
 
 

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
+from ..catalogue.services import PatentData
 from ..models import PatentKind, TitleState
 from . import vocabulary as v
+from .studios import PlannedAchievement, PlannedStudio
+from .vocabulary import Industry
 
 SAMPLE_MARK = "（示例数据）"  # ends every studio intro: the demo data is fictional
-
-if TYPE_CHECKING:
-    from ..catalogue.services import PatentData
-    from .seed import _Achievement, _Studio
-    from .vocabulary import Industry
-
 
 class Writer:
     """Summaries and intros from varied sentence patterns, numbers drawn to agree with each other."""
@@ -23,7 +19,7 @@ class Writer:
     def __init__(self, rng: random.Random):
         self.rng = rng
 
-    def achievement_summary(self, a: _Achievement) -> str:
+    def achievement_summary(self, a: PlannedAchievement) -> str:
         rng = self.rng
         ind = a.studio.industry
         site = rng.choice(ind.sites)
@@ -45,7 +41,7 @@ class Writer:
             sentences.append(self._closing(a, site))
         return "".join(sentences)
 
-    def _background(self, a: _Achievement) -> str:
+    def _background(self, a: PlannedAchievement) -> str:
         table = {"object": v.BACKGROUND_OBJECT, "process": v.BACKGROUND_PROCESS,
                  "indicator": v.BACKGROUND_INDICATOR, "quality": v.BACKGROUND_QUALITY,
                  "problem": v.BACKGROUND_PROBLEM,
@@ -53,7 +49,7 @@ class Writer:
                  "operation": v.BACKGROUND_OPERATION}
         return self.rng.choice(table[a.shape])
 
-    def _measure(self, a: _Achievement, facts: dict, with_parts: bool) -> str:
+    def _measure(self, a: PlannedAchievement, facts: dict, with_parts: bool) -> str:
         rng = self.rng
         if a.shape == "operation":
             steps = rng.sample(v.STEP_WORDS, a.count)
@@ -80,7 +76,7 @@ class Writer:
             sentence += f"该装置主要由{parts[0]}、{parts[1]}和{parts[2]}组成，{feature}。"
         return sentence
 
-    def _numbers(self, a: _Achievement) -> dict:
+    def _numbers(self, a: PlannedAchievement) -> dict:
         """Fresh figures for one result clause, so two clauses never repeat a percentage."""
         rng = self.rng
         hours_from = rng.randint(3, 12)
@@ -91,7 +87,7 @@ class Writer:
             "subject": a.subject, "operation": a.subject, "indicator": a.subject,
         }
 
-    def _results(self, a: _Achievement, facts: dict) -> str:
+    def _results(self, a: PlannedAchievement, facts: dict) -> str:
         rng = self.rng
         if a.shape == "indicator":
             results = [rng.choice(v.RESULT_INDICATOR).format(indicator=a.subject, low=facts["low"],
@@ -116,7 +112,7 @@ class Writer:
             results.append(rng.choice(v.VALUE_PHRASES).format(value=wan_text(a.value)))
         return rng.choice(v.RESULT_LEADS) + "，".join(results) + "。"
 
-    def _closing(self, a: _Achievement, site: str) -> str:
+    def _closing(self, a: PlannedAchievement, site: str) -> str:
         rng = self.rng
         if a.patents:
             granted = any(p.grant_date for p in a.patents)
@@ -125,7 +121,7 @@ class Writer:
         return rng.choice(pool).format(unit=a.studio.short_unit, count=rng.randint(2, 8), site=site,
                                        trainees=rng.randint(3, 40) * 10)
 
-    def studio_intro(self, s: _Studio) -> str:
+    def studio_intro(self, s: PlannedStudio) -> str:
         rng = self.rng
         data = s.data
         valid = sorted((t for t in data.titles if t.state is TitleState.VALID), key=lambda t: t.year)
@@ -159,7 +155,7 @@ def wan_text(value: Decimal) -> str:
 
 
 
-def patent_title(rng, industry: Industry, kind: PatentKind, linked: _Achievement | None, used: set[str]) -> str:
+def patent_title(rng, industry: Industry, kind: PatentKind, linked: PlannedAchievement | None, used: set[str]) -> str:
     if kind is PatentKind.DESIGN:
         base = rng.choice(industry.designs).partition("|")[0]
         candidates = [base] + [base + variant for variant in v.DESIGN_VARIANTS]

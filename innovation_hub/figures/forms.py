@@ -9,8 +9,8 @@ from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from ..forms import ChineseForm, ChoiceField, WanField, YearField, year_range
 from ..models import LegalStatus
-from ..submissions.forms import ChineseForm, ChoiceField, WanField, YearField, year_range
 from .services import ValueLineData
 
 DERIVED = "derived"

@@ -16,7 +16,7 @@ from ..catalogue.value_lines import ValueLine, line_total
 from ..database import lock, write_transaction
 from ..errors import PermissionDenied
 from ..models import LegalStatus, ValueStatus, utcnow
-from ..submissions.uploads import CheckedUpload, path_of, store
+from ..uploads import CheckedUpload, path_of, store
 
 
 class FiguresError(ValueError):

@@ -14,14 +14,15 @@ from sqlalchemy.orm import joinedload
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import Role
 from ..catalogue.models import Achievement, Patent, Studio
-from ..catalogue.queries import page_arg
 from ..catalogue.value_lines import ValueLine
 from ..errors import BadRequest
 from ..extensions import db
 from ..models import RecordStatus, ValueStatus
+from ..request_args import page_arg
 from ..security import roles_required
 from ..submissions import queries as submission_queries
-from ..submissions.uploads import EXTENSIONS, UploadRefused, check_upload, display_name, path_of
+from ..submissions.views import record_page  # the studio area's page, which shows this form
+from ..uploads import EXTENSIONS, UploadRefused, check_upload, display_name, path_of
 from . import services
 from .forms import DERIVED, LegalStatusForm, ValueLineForm
 
@@ -139,9 +140,7 @@ def value_add(achievement_id: int):
             flash(f"已填报{line.label}（自报），成果经济效益合计 {achievement.value_wan} 万元", "success")
             return redirect(_achievement_page(achievement.id))
     # The studio's record page again, with what was typed and the errors.
-    from ..submissions.views import _record_page  # the studio area's page, which shows this form
-
-    body, _status = _record_page(achievement, value_form=form)
+    body, _status = record_page(achievement, value_form=form)
     return body, 400
 
 

@@ -48,7 +48,7 @@ from ..catalogue.value_lines import ValueLine
 from ..extensions import db
 from ..models import RecordStatus
 from ..submissions.models import ProofFile
-from ..submissions.uploads import SIGNATURES, uploads_folder
+from ..uploads import SIGNATURES, uploads_folder
 
 # A file this young may belong to an upload whose row is still being committed (the file is written first).
 UPLOAD_GRACE_SECONDS = 10

@@ -26,7 +26,7 @@ from ..catalogue.models import (
     Studio,
     StudioTitle,
 )
-from ..catalogue.versioning import mark_changed
+from ..catalogue.versioning import bulk_written, mark_changed
 from ..extensions import db
 from ..models import RecordStatus
 from ..submissions.models import ProofFile
@@ -119,8 +119,6 @@ def delete_missing(missing: Missing) -> list[str]:
     Plain table statements, as catalogue/bulk.py writes: the search jobs and the catalogue version are
     queued here, in the same transaction, so a deleted record leaves the index once this commits.
     """
-    from ..search.outbox import queue_jobs  # the search package listens to the catalogue, not the reverse
-
     if not missing.total:
         return []
     connection = db.session.connection()
@@ -156,5 +154,5 @@ def delete_missing(missing: Missing) -> list[str]:
     jobs.update(("achievement", i) for i in achievement_ids)
     jobs.update(("studio", i) for i in studio_ids)
     mark_changed(db.session())
-    queue_jobs(db.session(), jobs)
+    bulk_written.send(db.session(), jobs=jobs)
     return files

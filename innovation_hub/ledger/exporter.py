@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 from ..catalogue.models import Achievement, Patent, Person, Studio
 from ..extensions import db
 from ..models import RecordStatus
+from ..workbooks import add_sheet, new_workbook, save_atomically, write_rows
 from .template import ACHIEVEMENTS, PATENTS, STUDIOS, TITLES
-from .workbook import add_sheet, new_workbook, save_atomically, write_rows
 
 
 def build_workbook(studios: Iterable | None = None, achievements: Iterable | None = None,

@@ -7,9 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..catalogue.models import enum_column
 from ..extensions import db
-from ..models import LabelledEnum, TimestampMixin
+from ..models import LabelledEnum, TimestampMixin, enum_column
 
 
 class ImportState(LabelledEnum):

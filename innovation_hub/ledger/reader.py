@@ -13,9 +13,10 @@ from typing import Any
 from flask import current_app
 from openpyxl.utils import get_column_letter
 
+from ..sheets import SheetSpec
 from .archive import Limits, check_archive, not_a_workbook
 from .errors import LedgerError, LedgerInvalid
-from .template import SHEETS, SheetSpec, clean, header_key
+from .template import SHEETS, clean, header_key
 from .xlsx import is_data_sheet, open_workbook
 
 log = logging.getLogger(__name__)

@@ -33,6 +33,8 @@ from ..audit import services as audit
 from ..database import lock, lock_key, write_transaction
 from ..extensions import db
 from ..models import utcnow
+from ..uploads import display_name
+from ..uploads import path_of as upload_path
 from .errors import LedgerError, LedgerInvalid
 from .importer import ImportReport, import_ledger
 from .models import ImportState, LedgerImport
@@ -107,11 +109,9 @@ def _report_counts(report: ImportReport) -> dict:
 
 
 def _remove_proof_files(names: list[str]) -> None:
-    from ..submissions.uploads import path_of
-
     for name in names:
         try:
-            path_of(name).unlink(missing_ok=True)
+            upload_path(name).unlink(missing_ok=True)
         except OSError:  # the rows are gone; a leftover file is only disk space (flask check lists it)
             log.warning("cannot remove the proof file %s of a deleted record", name)
 
@@ -294,8 +294,6 @@ def upload_ledger(actor, filename: str, stream, *, start: bool = True) -> Ledger
 
     Raise LedgerUploadRefused (not an xlsx, empty, too big) or LedgerBusy (another job runs).
     """
-    from ..submissions.uploads import display_name
-
     limit = current_app.config["LEDGER_MAX_FILE_BYTES"]
     data = stream.read(limit + 1)
     if not data:

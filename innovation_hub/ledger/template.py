@@ -5,26 +5,33 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..catalogue import patent_numbers
 from ..models import Category, District, Level, PatentKind, TitleState
+from ..record_fields import (
+    MAX_MEMBERS,
+    MAX_NAME,
+    MIN_YEAR,
+    NOT_A_NUMBER,
+    AmountError,
+    FieldError,
+    check_names,
+    checked_wan,
+    max_year,
+    parse_wan,
+    split_names,
+    year_in_range,
+)
+from ..sheets import Column, SheetSpec
 
-MIN_YEAR = 1949
-MAX_WAN = Decimal("10000000")  # 1000 亿元: anything larger is a typing slip
-MAX_MEMBERS = 100000
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 class CellError(ValueError):
     """A cell value that cannot be read; the message (Chinese) does not repeat the column name."""
-
-
-def max_year() -> int:
-    return date.today().year + 1
 
 
 # ---------------------------------------------------------------- reading cells
@@ -97,7 +104,7 @@ def year(value: Any) -> int:
     result = _integer(value, "年")
     if result is None:
         raise CellError(f"“{as_text(value)}”不是有效的年份（应为四位数字，如 2019）")
-    if not MIN_YEAR <= result <= max_year():
+    if not year_in_range(result):
         raise CellError(f"年份 {result} 超出范围（{MIN_YEAR}–{max_year()}）")
     return result
 
@@ -114,21 +121,17 @@ def member_count(value: Any) -> int:
 def amount_wan(value: Any) -> Decimal:
     """A non-negative amount in 万元, rounded to 0.01 万元 as the database stores it."""
     raw = _numeric_text(value)
-    if isinstance(value, bool):
-        raise CellError(f"“{raw}”不是数字")
     try:
+        if isinstance(value, bool):
+            raise AmountError(NOT_A_NUMBER)
         if isinstance(value, int | float):
-            result = Decimal(str(value))  # str() gives the shortest form: 12.5, not 12.4999…
+            result = checked_wan(Decimal(str(value)))  # str() gives the shortest form: 12.5, not 12.4999…
         else:
-            result = Decimal(raw.replace(",", "").removesuffix("万元").removesuffix("万").strip())
-    except InvalidOperation:
-        raise CellError(f"“{raw}”不是数字") from None
-    if not result.is_finite():
-        raise CellError(f"“{raw}”不是数字")
-    if result < 0:
-        raise CellError(f"经济效益不能为负数（现为 {raw}）")
-    if result > MAX_WAN:
-        raise CellError(f"经济效益 {raw} 万元过大，请确认单位是万元")
+            result = parse_wan(raw)
+            if result is None:
+                raise AmountError(NOT_A_NUMBER)
+    except AmountError as error:
+        raise CellError(f"经济效益{error}（现为 {raw}）") from None
     # Rounded here, not by the database, so a second import compares equal and changes nothing.
     return result.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
@@ -174,7 +177,7 @@ def a_date(value: Any) -> date:
     result = _to_date(value, raw)
     if result is None:
         raise CellError(f"“{raw}”不是有效的日期（可写作 2021-03-05、2021/3/5、2021.3.5 或 2021年3月5日）")
-    if not MIN_YEAR <= result.year <= max_year():
+    if not year_in_range(result.year):
         raise CellError(f"日期 {result.isoformat()} 超出范围（{MIN_YEAR}–{max_year()} 年）")
     return result
 
@@ -187,10 +190,6 @@ def patent_number(value: Any) -> str:
         raise CellError(str(error)) from None
 
 
-_NAME_SEPARATORS = re.compile(r"[、，,\s]+")
-MAX_NAME = 50
-
-
 def person_name(value: Any) -> str:
     result = as_text(value)
     if len(result) > MAX_NAME:
@@ -199,18 +198,14 @@ def person_name(value: Any) -> str:
 
 
 def names(value: Any) -> list[str]:
-    """Names in order, split on 、，, or spaces."""
-    result = [name for name in _NAME_SEPARATORS.split(as_text(value)) if name]
+    """Names in order, split as the forms and search split them (record_fields.NAME_SEPARATORS)."""
+    result = split_names(as_text(value))
     if not result:
         raise CellError("未填写姓名")
-    for name in result:
-        if len(name) > MAX_NAME:
-            raise CellError(f"姓名“{name[:10]}…”超过 {MAX_NAME} 个字，多个姓名请用“、”分隔")
-    seen = set()
-    for name in result:
-        if name in seen:
-            raise CellError(f"“{name}”重复出现")
-        seen.add(name)
+    try:
+        check_names(result)
+    except FieldError as error:
+        raise CellError(str(error)) from None
     return result
 
 
@@ -228,7 +223,7 @@ def honours(value: Any) -> list[tuple[str, int | None]]:
         match = _HONOUR.fullmatch(item)  # not NFKC: a title keeps its own full-width brackets
         if match:
             title, given = match.group("title").strip(), int(match.group("y1") or match.group("y2"))
-            if not MIN_YEAR <= given <= max_year():
+            if not year_in_range(given):
                 raise CellError(f"荣誉“{item}”的年份 {given} 超出范围（{MIN_YEAR}–{max_year()}）")
         else:
             title, given = item, None
@@ -269,30 +264,6 @@ def _related_title(patent) -> str:
 
 
 # ---------------------------------------------------------------- the sheets
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    required: bool
-    parse: Callable[[Any], Any]
-    export: Callable[[Any], Any]
-    width: int = 12
-    number_format: str | None = None
-    choices: tuple[str, ...] = ()  # an in-cell drop-down list of the Chinese labels
-    aliases: tuple[str, ...] = ()
-    default: Any = None
-
-
-@dataclass(frozen=True)
-class SheetSpec:
-    name: str
-    columns: tuple[Column, ...]
-    required: bool = True
-
-    def column(self, key: str) -> Column:
-        return next(c for c in self.columns if c.key == key)
-
 
 def _choices(enum_cls) -> tuple[str, ...]:
     return tuple(enum_cls.labels())

@@ -6,7 +6,7 @@ from wtforms import StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..submissions.forms import ChineseDateField, ChineseForm, ChoiceField, CountField, WanField, YearField
+from ..forms import ChineseDateField, ChineseForm, ChoiceField, CountField, WanField, YearField
 from .models import DelistCause, Grade, RecheckOutcome
 from .services import DelistData, RecheckData, ReportData
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..catalogue.models import Hundredths, Studio, enum_column
+from ..catalogue.models import Studio
 from ..extensions import db
-from ..models import LabelledEnum, TimestampMixin, utcnow
+from ..models import Hundredths, LabelledEnum, TimestampMixin, enum_column, utcnow
 
 
 class YearStatus(LabelledEnum):

@@ -1,4 +1,4 @@
-"""Forms of the office's catalogue pages, with the field types and rules of submissions/forms.py."""
+"""Forms of the office's catalogue pages, with the shared field types of innovation_hub/forms.py."""
 
 from __future__ import annotations
 
@@ -8,21 +8,21 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from ..catalogue.services import StudioData, TitleData
-from ..ledger.template import CellError
-from ..ledger.template import honours as parse_honours
-from ..models import District, Level
-from ..submissions.forms import (
-    MAX_NAME,
+from ..forms import (
     ChineseDateField,
     ChineseForm,
     ChoiceField,
     CountField,
     YearField,
-    _enum_choices,
+    enum_choices,
     member_range,
     not_in_future,
     year_range,
 )
+from ..ledger.template import CellError
+from ..ledger.template import honours as parse_honours
+from ..models import District, Level
+from ..record_fields import MAX_NAME
 from .services import StudioEdit
 
 
@@ -41,7 +41,7 @@ class StudioForm(ChineseForm):
     industry = StringField("行业", validators=[DataRequired("请填写行业"),
                                           Length(max=40, message="行业不能超过 40 个字")],
                            render_kw={"placeholder": "如：电力、机械制造"})
-    district = ChoiceField("所在地区", choices=_enum_choices(District, "请选择所在地区"),
+    district = ChoiceField("所在地区", choices=enum_choices(District, "请选择所在地区"),
                            validators=[DataRequired("请选择所在地区")])
     members = CountField("成员人数", validators=[Optional(), member_range], render_kw={"inputmode": "numeric"})
     intro = TextAreaField("简介", validators=[Length(max=5000, message="简介不能超过 5000 个字")],
@@ -69,7 +69,7 @@ class LeaderFields:
 class TitleFields:
     """命名: level, conferring body, year, document number (a new studio's first title, or one more)."""
 
-    level = ChoiceField("级别", choices=_enum_choices(Level, "请选择级别"), validators=[DataRequired("请选择级别")])
+    level = ChoiceField("级别", choices=enum_choices(Level, "请选择级别"), validators=[DataRequired("请选择级别")])
     conferred_by = StringField("授予单位", validators=[Length(max=120, message="授予单位不能超过 120 个字")],
                                render_kw={"placeholder": "如：市总工会"})
     year = YearField("命名年份", validators=[InputRequired("请填写命名年份"), year_range],

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ..audit.changes import changed_fields
 from ..audit.models import AuditEntry
 from ..catalogue.models import Achievement, Patent, Studio
 from ..extensions import db
 from ..models import local_time
-from .changes import changed_fields
-from .models import ChangeRequest, RequestState
+from ..submissions.change_requests import ChangeRequest, RequestState
 
 # The office's edits of a record: its public page lists them as 修改记录.
 EDIT_ACTIONS = ("catalogue.achievement_edit", "catalogue.patent_edit")
@@ -44,13 +44,6 @@ def studio_records(studio_id: int) -> tuple[list[Achievement], list[Patent]]:
     patents = db.session.execute(select(Patent).where(Patent.studio_id == studio_id)
                                  .order_by(Patent.filing_date.desc().nulls_last(), Patent.title)).scalars().all()
     return list(achievements), list(patents)
-
-
-def requests_of_studio(studio_id: int, limit: int = 20) -> list[ChangeRequest]:
-    """A studio's change requests, pending first, then the latest decided."""
-    pending_first = case((ChangeRequest.state == RequestState.PENDING, 0), else_=1)
-    return list(db.session.execute(select(ChangeRequest).where(ChangeRequest.studio_id == studio_id)
-                                   .order_by(pending_first, ChangeRequest.requested_at.desc()).limit(limit)).scalars())
 
 
 def request_queue(state: RequestState | None = RequestState.PENDING, limit: int = 200) -> list[ChangeRequest]:

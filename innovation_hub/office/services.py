@@ -12,6 +12,7 @@ from datetime import date
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..audit.changes import achievement_fields, diff, patent_fields, shown, studio_fields
 from ..audit.services import record as audit
 from ..awards.models import AwardRound, Nomination
 from ..catalogue.leadership import LeaderTerm, open_term, set_leader
@@ -33,10 +34,9 @@ from ..database import lock, write_transaction
 from ..errors import PermissionDenied
 from ..extensions import db
 from ..models import District, RecordStatus, TitleState, local_today, utcnow
+from ..submissions.change_requests import ChangeRequest, ControlledField, RequestState
 from ..submissions.models import ProofFile
-from ..submissions.uploads import path_of
-from .changes import achievement_fields, diff, patent_fields, shown, studio_fields
-from .models import ChangeRequest, ControlledField, RequestState
+from ..uploads import path_of
 
 # Tables moved row by row in a merge (with their own rules); every other table pointing at studios.id is
 # moved by one UPDATE, so a feature added later (年度考核, say) follows without a change here.
@@ -374,39 +374,7 @@ def delete_record(actor, record: Achievement | Patent) -> None:
         path_of(name).unlink(missing_ok=True)
 
 
-# ------------------------------------------------------------------ change requests
-
-def _current(studio: Studio, field: ControlledField) -> str:
-    return shown(getattr(studio, field.value))
-
-
-def request_changes(actor, studio: Studio, wanted: dict[ControlledField, str]) -> list[ChangeRequest]:
-    """A studio's wish to change controlled fields: a request per field that differs (a pending one is updated)."""
-    made = []
-    with write_transaction() as session:
-        pending = {r.field: r for r in session.execute(select(ChangeRequest).where(
-            ChangeRequest.studio_id == studio.id, ChangeRequest.state == RequestState.PENDING)).scalars()}
-        for field, new in wanted.items():
-            new = " ".join((new or "").split())
-            old = _current(studio, field)
-            request = pending.get(field)
-            if request is not None and new == old:
-                # The form shows what was asked for: the studio typed the current value back.
-                session.delete(request)
-                audit(actor, "studio.change_withdraw", "studio", studio.id, studio.name,
-                      f"{field.label}：{old} → {request.new_value}（撤回）")
-                continue
-            if new == old or (request is not None and request.new_value == new):
-                continue
-            if request is None:
-                request = ChangeRequest(studio_id=studio.id, field=field, old_value=old)
-                session.add(request)
-            request.new_value, request.requested_by_id, request.requested_at = new, actor.id, utcnow()
-            made.append(request)
-            session.flush()
-            audit(actor, "studio.change_request", "studio", studio.id, studio.name, f"{field.label}：{old} → {new}")
-        return made
-
+# ------------------------------------------------------------------ change requests (asked for in submissions/)
 
 def _applied(studio: Studio, request: ChangeRequest) -> StudioEdit:
     edit = StudioEdit(studio.name, studio.host_unit, studio.industry, studio.district, studio.members, studio.intro)

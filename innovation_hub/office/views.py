@@ -15,16 +15,16 @@ from ..audit.services import ACTIONS
 from ..catalogue.leadership import former_terms_of_person, terms_of_studio
 from ..catalogue.models import Achievement, Patent, Studio, StudioTitle
 from ..catalogue.patent_numbers import PatentNumberError
-from ..catalogue.queries import page_arg
 from ..catalogue.services import CatalogueError
 from ..extensions import db
 from ..models import RecordStatus, StudioStatus
+from ..request_args import page_arg
 from ..security import roles_required
 from ..submissions import queries as submission_queries
+from ..submissions.change_requests import ChangeRequest, RequestState, requests_of_studio
 from ..submissions.forms import AchievementForm, PatentForm
 from . import queries, services
 from .forms import LeaderForm, MergeForm, NewStudioForm, ReasonForm, RevokeForm, StudioForm, TitleForm
-from .models import ChangeRequest, RequestState
 
 bp = Blueprint("office", __name__, url_prefix="/admin/catalogue")
 
@@ -120,7 +120,7 @@ def studio_manage(studio_id: int):
     achievements, patents = queries.studio_records(studio.id)
     return render_template(
         "office/studio.html", studio=studio, achievements=achievements, patents=patents,
-        terms=terms_of_studio(studio.id), requests=queries.requests_of_studio(studio.id),
+        terms=terms_of_studio(studio.id), requests=requests_of_studio(studio.id),
         history=queries.history("studio", studio.id), actions=ACTIONS, confirm=ConfirmForm(),
     )
 

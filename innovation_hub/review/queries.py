@@ -14,11 +14,11 @@ from ..accounts.models import User
 from ..audit.models import AuditEntry
 from ..audit.services import ACTIONS, VISITOR
 from ..catalogue.models import Achievement, Patent, Studio
-from ..catalogue.queries import enum_arg, int_arg
 from ..errors import BadRequest
 from ..extensions import db
 from ..models import LOCAL_OFFSET, Category, PatentKind, RecordStatus
 from ..paging import Page
+from ..request_args import enum_arg, int_arg
 
 KINDS = {"achievement": Achievement, "patent": Patent}
 KIND_LABELS = {"achievement": "成果", "patent": "专利"}

@@ -21,9 +21,9 @@ from ..accounts.forms import ConfirmForm
 from ..accounts.models import Role
 from ..audit.models import AuditEntry
 from ..audit.services import ACTIONS
-from ..catalogue.queries import page_arg
 from ..extensions import db
 from ..models import Category, PatentKind, RecordStatus
+from ..request_args import page_arg
 from ..security import roles_required, safe_next
 from ..submissions import services
 from ..submissions.services import WorkflowError

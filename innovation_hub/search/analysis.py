@@ -28,6 +28,8 @@ from pathlib import Path
 
 from whoosh.analysis import Token, Tokenizer
 
+from ..record_fields import split_names
+
 USER_DICT = Path(__file__).with_name("userdict.txt")
 # Runs of Latin letters, digits and the few symbols that belong to technical tokens
 # (PLC, 10kV, Φ600, DN150, 5G, 304L, H型钢's "h", CO2, 1.5mm): kept whole, never cut by jieba.
@@ -38,7 +40,6 @@ _SPLIT = re.compile(r"([\u3400-\u9fff]+|[0-9a-zφ][0-9a-zφ.+#/\-]*[0-9a-zφ+#]|
 STOP_WORDS = frozenset(
     "的了和与及在是对等为把被将其并也而之或于以由中上下个一"
 )
-NAME_SEPARATORS = re.compile(r"[、，,;；\s]+")
 
 _lock = threading.Lock()
 _tokenizer = None  # the rjieba module or a jieba.Tokenizer: both have tokenize(text, mode="search")
@@ -212,7 +213,7 @@ def grams(text: str) -> list[str]:
 
 def names(text: str) -> list[str]:
     """Person names as whole tokens (完成人, 发明人, 领办人)."""
-    return [n for n in (normalise(part).strip() for part in NAME_SEPARATORS.split(text or "")) if n]
+    return [n for n in (normalise(part).strip() for part in split_names(text)) if n]
 
 
 class _ListTokenizer(Tokenizer):

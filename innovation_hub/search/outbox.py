@@ -19,7 +19,7 @@ from ..catalogue.models import (
     Studio,
     StudioTitle,
 )
-from ..catalogue.versioning import is_bulk_change
+from ..catalogue.versioning import bulk_written, is_bulk_change
 from ..database import flushed_changes
 from ..models import utcnow
 from .models import IndexJob
@@ -68,6 +68,11 @@ def queue_jobs(session: Session, jobs: set[tuple[str, int]]) -> None:
     records = sum(session.execute(select(func.count()).select_from(model)).scalar()
                   for model in (Studio, Achievement, Patent))
     _write(session, {("all", 0)} if len(jobs) >= REBUILD_SHARE * records else set(jobs))
+
+
+@bulk_written.connect
+def _jobs_for_bulk_writes(session: Session, jobs: set[tuple[str, int]]) -> None:
+    queue_jobs(session, jobs)
 
 
 @event.listens_for(Session, "after_flush")

@@ -24,9 +24,9 @@ from flask import current_app
 from werkzeug.datastructures import MultiDict
 
 from ..catalogue import patent_numbers
-from ..catalogue.queries import enum_arg, int_arg
 from ..errors import BadRequest
 from ..models import Category, District, Level, PatentKind
+from ..request_args import enum_arg, int_arg
 from . import analysis, changelog, deadline, numbers, pinyin, ranking, understanding
 from .index import current_index, term_docs
 from .understanding import Term, Understanding

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from ..audit.changes import diff
 from ..audit.services import record as audit
 from ..catalogue.models import Achievement, Patent, Studio
 from ..catalogue.services import (
@@ -23,11 +24,9 @@ from ..catalogue.services import (
 from ..database import lock, write_transaction
 from ..errors import PermissionDenied
 from ..models import District, RecordStatus, utcnow
-from ..office.changes import diff
-from ..office.models import ControlledField
-from ..office.services import request_changes
+from ..uploads import CheckedUpload, path_of, store
+from .change_requests import ControlledField, request_changes
 from .models import ProofFile
-from .uploads import CheckedUpload, path_of, store
 
 
 class WorkflowError(CatalogueError):

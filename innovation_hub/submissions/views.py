@@ -9,7 +9,19 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -21,15 +33,20 @@ from ..catalogue.services import CatalogueError
 from ..errors import PermissionDenied
 from ..extensions import db
 from ..models import RecordStatus
-from ..office import queries as office_queries
 from ..security import roles_required
-from . import queries, services
+from ..uploads import EXTENSIONS, MAX_BYTES, UploadRefused, check_upload, display_name, path_of
+from . import change_requests, queries, services
 from .forms import AchievementForm, PatentForm, ProfileForm, UploadForm
 from .models import ProofFile
-from .uploads import EXTENSIONS, MAX_BYTES, UploadRefused, check_upload, display_name, path_of
 
 bp = Blueprint("submissions", __name__, url_prefix="/studio")
 files_bp = Blueprint("files", __name__)
+
+
+def init_app(app: Flask, value_line_form) -> None:
+    """The form of an achievement's per-year value lines (figures/forms.py), shown on its page: handed in by
+    create_app, since the figures package builds on this one."""
+    app.extensions["submissions.value_line_form"] = value_line_form
 
 KINDS = {"achievements": Achievement, "patents": Patent}
 SLUGS = {Achievement: "achievements", Patent: "patents"}
@@ -68,11 +85,10 @@ def _record_url(record) -> str:
     return url_for("submissions.patent_detail", patent_id=record.id)
 
 
-def _record_page(record, upload_form: UploadForm | None = None, status: int = 200, value_form=None):
+def record_page(record, upload_form: UploadForm | None = None, status: int = 200, value_form=None):
     """The studio's page of one record: its fields, status, reason if returned, proof files, actions
-    (an achievement's also its per-year value lines, figures/views.py)."""
-    from ..figures.forms import ValueLineForm
-
+    (an achievement's also its per-year value lines, figures/views.py, which shows this page with its form's errors)."""
+    value_line_form = current_app.extensions["submissions.value_line_form"]
     similar = []
     if isinstance(record, Achievement) and record.can_edit(current_user):
         similar = queries.similar_achievements(record.title, record.id)
@@ -81,7 +97,7 @@ def _record_page(record, upload_form: UploadForm | None = None, status: int = 20
         template, record=record, slug=SLUGS[type(record)], kind=KIND_NAMES[type(record)], noun=NOUNS[type(record)],
         files=queries.record_files(record),
         upload_form=upload_form or UploadForm(formdata=None), similar=similar,
-        max_mb=MAX_BYTES // (1024 * 1024), value_form=value_form or ValueLineForm(formdata=None),
+        max_mb=MAX_BYTES // (1024 * 1024), value_form=value_form or value_line_form(formdata=None),
     ), status
 
 
@@ -104,7 +120,7 @@ def dashboard():
 def profile():
     studio = _studio()
     form = ProfileForm()
-    requests = office_queries.requests_of_studio(studio.id)
+    requests = change_requests.requests_of_studio(studio.id)
     if request.method == "GET":
         form.fill_from(studio)
         form.show_requested(requests)
@@ -147,7 +163,7 @@ def achievement_new():
 @bp.get("/achievements/<int:achievement_id>")
 @roles_required(Role.STUDIO)
 def achievement_detail(achievement_id: int):
-    return _record_page(_own(Achievement, achievement_id))
+    return record_page(_own(Achievement, achievement_id))
 
 
 @bp.route("/achievements/<int:achievement_id>/edit", methods=["GET", "POST"])
@@ -192,7 +208,7 @@ def patent_new():
 @bp.get("/patents/<int:patent_id>")
 @roles_required(Role.STUDIO)
 def patent_detail(patent_id: int):
-    return _record_page(_own(Patent, patent_id))
+    return record_page(_own(Patent, patent_id))
 
 
 @bp.route("/patents/<int:patent_id>/edit", methods=["GET", "POST"])
@@ -214,7 +230,7 @@ def _submit(record):
             services.submit_record(current_user, record)
         except services.WorkflowError as error:
             flash(str(error), "danger")
-            return _record_page(record, status=400)
+            return record_page(record, status=400)
         flash(f"{NOUNS[type(record)]}“{record.title}”已提交审核，审核结果会显示在工作室后台", "success")
     return redirect(_record_url(record))
 
@@ -247,7 +263,7 @@ def file_upload(kind: str, record_id: int):
         else:
             flash("证明材料已上传" + ("（公开）" if proof.public else "（不公开）"), "success")
             return redirect(_record_url(record))
-    return _record_page(record, upload_form=form, status=400)
+    return record_page(record, upload_form=form, status=400)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

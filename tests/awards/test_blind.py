@@ -9,7 +9,7 @@ from innovation_hub.awards import assignment, blind, lifecycle, public, queries
 from innovation_hub.awards.models import VoteStage
 from innovation_hub.models import RecordStatus
 from innovation_hub.submissions.services import approve_record, attach_file, submit_record
-from innovation_hub.submissions.uploads import check_upload
+from innovation_hub.uploads import check_upload
 from tests.awards import helpers
 from tests.awards.test_judge_views import PDF, fields
 from tests.factories import gen_achievement, gen_judge, gen_round, gen_studio, gen_user, login

@@ -11,7 +11,7 @@ from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
 from innovation_hub.models import RecordStatus
 from innovation_hub.submissions.services import approve_record, attach_file, submit_record
-from innovation_hub.submissions.uploads import check_upload
+from innovation_hub.uploads import check_upload
 from tests.awards import helpers
 from tests.factories import gen_achievement, gen_judge, gen_round, gen_studio, gen_user, login
 

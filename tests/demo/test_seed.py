@@ -47,7 +47,7 @@ from innovation_hub.models import (
 )
 from innovation_hub.submissions.models import ProofFile
 from innovation_hub.submissions.services import attach_file, save_achievement
-from innovation_hub.submissions.uploads import check_upload, path_of
+from innovation_hub.uploads import check_upload, path_of
 from tests.factories import gen_achievement, gen_patent, gen_studio, gen_user, login
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
 from innovation_hub.figures.services import ValueLineData, add_value_line
 from innovation_hub.integrity.checks import run_checks
-from innovation_hub.submissions.uploads import check_upload
+from innovation_hub.uploads import check_upload
 from tests.factories import gen_achievement, gen_patent
 
 PDF = b"%PDF-1.4\n%%EOF\n"

@@ -35,7 +35,7 @@ from innovation_hub.extensions import db
 from innovation_hub.integrity import run_checks
 from innovation_hub.models import Level, RecordStatus, utcnow
 from innovation_hub.submissions import services
-from innovation_hub.submissions.uploads import check_upload, path_of, uploads_folder
+from innovation_hub.uploads import check_upload, path_of, uploads_folder
 from tests.awards import helpers
 from tests.factories import gen_achievement, gen_patent, gen_user
 

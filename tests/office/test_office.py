@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from innovation_hub.accounts.models import User
+from innovation_hub.audit.changes import diff
 from innovation_hub.audit.models import AuditEntry
 from innovation_hub.catalogue.bulk import upsert_all
 from innovation_hub.catalogue.leadership import LeaderTerm
@@ -17,10 +18,9 @@ from innovation_hub.errors import PermissionDenied
 from innovation_hub.extensions import db
 from innovation_hub.models import Category, District, Level, RecordStatus, TitleState
 from innovation_hub.office import services
-from innovation_hub.office.changes import diff
-from innovation_hub.office.models import ChangeRequest, ControlledField, RequestState
 from innovation_hub.submissions import services as submissions
-from innovation_hub.submissions.uploads import check_upload, path_of
+from innovation_hub.submissions.change_requests import ChangeRequest, ControlledField, RequestState
+from innovation_hub.uploads import check_upload, path_of
 from tests.factories import gen_achievement, gen_patent, gen_studio, gen_user, login
 
 PDF = b"%PDF-1.4\n%%EOF\n"

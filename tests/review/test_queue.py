@@ -10,7 +10,7 @@ from innovation_hub.catalogue.services import AchievementData
 from innovation_hub.extensions import db
 from innovation_hub.models import Category, PatentKind, RecordStatus
 from innovation_hub.submissions import services
-from innovation_hub.submissions.uploads import check_upload
+from innovation_hub.uploads import check_upload
 from tests.factories import gen_achievement, gen_patent
 
 from .helpers import submitted, text

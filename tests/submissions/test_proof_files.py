@@ -16,7 +16,7 @@ from innovation_hub.extensions import db
 from innovation_hub.models import Category
 from innovation_hub.submissions import services
 from innovation_hub.submissions.models import ProofFile
-from innovation_hub.submissions.uploads import check_upload
+from innovation_hub.uploads import check_upload
 from tests.factories import PASSWORD, login
 
 from .helpers import PDF, PNG, closed, text, uploads

@@ -11,7 +11,7 @@ from innovation_hub.errors import PermissionDenied
 from innovation_hub.extensions import db
 from innovation_hub.models import Category, RecordStatus
 from innovation_hub.submissions import services
-from innovation_hub.submissions.uploads import UploadRefused, check_upload
+from innovation_hub.uploads import UploadRefused, check_upload
 from tests.factories import gen_studio, gen_user
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

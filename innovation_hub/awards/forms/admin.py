@@ -11,8 +11,8 @@ from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
+from ...forms import ChineseDateField, ChineseForm, ChoiceField, CountField, YearField
 from ...models import LabelledEnum
-from ...submissions.forms import ChineseDateField, ChineseForm, ChoiceField, CountField, YearField
 from ..models import AwardRound, PublicityShows, RoundState, VoteMode, VoteStage
 from ..services import FIELD_RULES, CriterionData, RoundData
 

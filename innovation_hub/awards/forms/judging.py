@@ -13,7 +13,7 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ...accounts.forms import ConfirmForm
-from ...submissions.forms import ChineseForm
+from ...forms import ChineseForm
 from ..models import Criterion
 
 __all__ = ["ConfirmForm", "ConflictForm", "ScoreForm", "points_text", "score_form"]

@@ -9,8 +9,8 @@ from flask import current_app, flash, render_template, send_file, url_for
 from flask_login import current_user
 
 from ...accounts.models import Role
-from ...ledger.template import Column, SheetSpec
 from ...security import roles_required
+from ...sheets import Column, SheetSpec
 from .. import ballots, certificates
 from ..forms import admin as forms
 from ..models import AwardRound, BallotBatch
@@ -94,7 +94,7 @@ def ballot_download(round_id: int, batch_id: int):
     award_round = round_or_404(round_id)
     batch = own_or_404(BallotBatch, batch_id, award_round)
     # openpyxl only when a workbook is made (see awards/exports.py).
-    from ...ledger.workbook import add_sheet, new_workbook, write_rows
+    from ...workbooks import add_sheet, new_workbook, write_rows
 
     rows = ballots.reveal_codes(current_user, batch, "下载")
     spec = _code_sheet(batch, award_round)

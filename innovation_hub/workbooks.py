@@ -1,4 +1,5 @@
-"""Safe xlsx writing: text is always text (never a formula), dates are dates, headers are styled."""
+"""Safe xlsx writing from sheet specs (the ledger's, the awards' exports): text is always text (never a formula),
+dates are dates, headers are styled."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .template import SheetSpec
+from .sheets import SheetSpec
 
 # Text starting with one of these is run as a formula by a spreadsheet (CSV/formula injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

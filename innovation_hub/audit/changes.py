@@ -1,4 +1,4 @@
-"""Before → after text for the audit log: one helper every office service uses.
+"""Before → after text for the audit log: one helper for every service that records what it changed.
 
 A service takes a snapshot (a dict of Chinese field name → shown value) before and after its
 change; diff() gives the lines "字段：旧值 → 新值" of the fields that differ.

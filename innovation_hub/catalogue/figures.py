@@ -11,11 +11,11 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from ..catalogue import legal_status as legal
-from ..catalogue.models import Achievement, Patent
-from ..catalogue.value_lines import ValueLine
 from ..extensions import db
 from ..models import LegalStatus, RecordStatus, ValueStatus, local_today
+from . import legal_status as legal
+from .models import Achievement, Patent
+from .value_lines import ValueLine
 
 APPROVED = RecordStatus.APPROVED
 

@@ -1,0 +1,17 @@
+"""Reads of accounts: the user a session cookie names."""
+
+from __future__ import annotations
+
+from ..extensions import db
+from .models import User
+
+
+def user_for_session(user_id: str) -> User | None:
+    """`id:version` from the session; a version older than the user's is a session that was ended."""
+    user_key, _, version = user_id.partition(":")
+    if not (user_key.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_key))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
