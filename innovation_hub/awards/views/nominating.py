@@ -23,7 +23,7 @@ from ...security import roles_required
 from .. import eligibility, queries
 from ..forms.judging import ConfirmForm
 from ..models import AwardRound, Nomination, NominationState, RoundState
-from ..services import AwardError
+from .service_call import run_service
 
 bp = Blueprint("nominating", __name__, url_prefix="/studio/awards")
 
@@ -96,20 +96,27 @@ def home():
     return _home()
 
 
+def _refused(error):
+    return _home(error=error.description, status=400)
+
+
+def _done(message: str):
+    def answer(_):
+        flash(message, "success")
+        return redirect(url_for(".home"))
+    return answer
+
+
 @bp.post("/rounds/<int:round_id>/achievements/<int:achievement_id>/nominate")
 @roles_required(Role.STUDIO)
 def nominate(round_id: int, achievement_id: int):
     _studio()
     award_round = db.get_or_404(AwardRound, round_id)
     achievement = db.get_or_404(Achievement, achievement_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            eligibility.nominate(current_user, award_round, achievement)
-        except AwardError as refused:
-            db.session.expire_all()
-            return _home(error=refused.description, status=400)
-        flash(f"已将《{achievement.title}》推荐参加“{award_round.name}”，等待资格审核；申报截止前可以撤回。", "success")
-    return redirect(url_for(".home"))
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".home"))
+    done = f"已将《{achievement.title}》推荐参加“{award_round.name}”，等待资格审核；申报截止前可以撤回。"
+    return run_service(lambda: eligibility.nominate(current_user, award_round, achievement), _done(done), _refused)
 
 
 @bp.post("/nominations/<int:nomination_id>/withdraw")
@@ -117,11 +124,7 @@ def nominate(round_id: int, achievement_id: int):
 def withdraw(nomination_id: int):
     _studio()
     nomination = db.get_or_404(Nomination, nomination_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            eligibility.withdraw(current_user, nomination)
-        except AwardError as refused:
-            db.session.expire_all()
-            return _home(error=refused.description, status=400)
-        flash(f"已撤回《{nomination.title}》的推荐；申报截止前可以重新推荐。", "success")
-    return redirect(url_for(".home"))
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".home"))
+    done = f"已撤回《{nomination.title}》的推荐；申报截止前可以重新推荐。"
+    return run_service(lambda: eligibility.withdraw(current_user, nomination), _done(done), _refused)
