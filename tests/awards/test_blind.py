@@ -5,7 +5,7 @@ from io import BytesIO
 
 import pytest
 
-from innovation_hub.awards import assignment, blind, lifecycle, public, queries
+from innovation_hub.awards import assignment, blind, lifecycle, objections_votes, queries
 from innovation_hub.awards.models import VoteStage
 from innovation_hub.models import RecordStatus
 from innovation_hub.submissions.services import approve_record, attach_file, submit_record
@@ -170,7 +170,7 @@ def test_once_scoring_is_closed_the_vote_page_names_the_studio(app, client, stag
     stage = named_entry(blind=True, public_vote=True, vote_stage=stage_setting)
     helpers.score_all(stage)
     lifecycle.close_scoring(stage.admin, stage.round)
-    assert public.shows_studios(stage.round)
+    assert objections_votes.shows_studios(stage.round)
     page = text_of(client.get(f"/awards/{stage.round.id}/vote"))
     if stage_setting is VoteStage.CLOSED:  # the vote runs now, the blind review is over
         assert TITLE in page and STUDIO in page

@@ -21,9 +21,9 @@ def register(app: Flask) -> None:
         admin_progress,
         admin_results,
         admin_rounds,
-        judging,
-        nominating,
+        judge,
         public,
+        studio,
     )
     from .admin_site import admin_blueprint
 
@@ -31,6 +31,6 @@ def register(app: Flask) -> None:
         admin_rounds.routes, admin_criteria.routes, admin_nominations.routes, admin_judges.routes,
         admin_assignments.routes, admin_progress.routes, admin_results.routes, admin_objections.routes,
         admin_ballots.routes))
-    for blueprint in (judging.bp, nominating.bp, public.bp, public.api_bp):
+    for blueprint in (judge.bp, studio.bp, public.bp, public.api_bp):
         app.register_blueprint(blueprint)
     csrf.exempt(public.api_bp)  # read-only JSON, no forms

@@ -10,7 +10,7 @@ from flask_login import current_user
 from ...accounts.models import Role
 from ...models import RecordStatus
 from ...security import roles_required
-from .. import eligibility, queries
+from .. import nominating, queries
 from ..forms import admin as forms
 from ..models import AwardRound, Nomination, NominationState
 from .admin_site import PageRoutes, S, invalid, own_or_404, refusal, round_or_404
@@ -35,7 +35,7 @@ def _eligibility_notes(award_round: AwardRound, nominations: list[Nomination],
                        per_studio: dict[int, int]) -> dict[int, list[str]]:
     """nomination id → what the reviewer should check against the round's conditions (the checks made at
     nomination, again)."""
-    earlier = eligibility.earlier_excellence(award_round, [n.achievement_id for n in nominations])
+    earlier = nominating.earlier_excellence(award_round, [n.achievement_id for n in nominations])
     out = {}
     for nomination in nominations:
         achievement, notes = nomination.achievement, []
@@ -74,6 +74,6 @@ def nomination_decide(round_id: int, nomination_id: int):
     if not form.validate_on_submit():
         return invalid(form, _nominations_page, award_round, (nomination.id, form))
     ok = form.decision.data == "qualify"
-    return run_service(lambda: eligibility.qualify(current_user, nomination, ok, form.reason.data),
+    return run_service(lambda: nominating.qualify(current_user, nomination, ok, form.reason.data),
                        _decided(award_round, nomination, ok),
                        refusal(_nominations_page, award_round, (nomination.id, form)))

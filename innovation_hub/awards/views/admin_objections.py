@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ...accounts.models import Role
 from ...security import roles_required
-from .. import public, queries
+from .. import objections_votes, queries
 from ..forms import admin as forms
 from ..models import AwardRound, Objection
 from .admin_site import PageRoutes, back, invalid, own_or_404, refusal, round_or_404
@@ -43,6 +43,6 @@ def objection_answer(round_id: int, objection_id: int):
     if not form.validate_on_submit():
         return invalid(form, _objections_page, award_round, (objection.id, form))
     done = f"已答复 {objection.name} 的异议"
-    return run_service(lambda: public.answer_objection(current_user, objection, form.answer.data),
+    return run_service(lambda: objections_votes.answer_objection(current_user, objection, form.answer.data),
                        lambda _: back(".objections", award_round, done),
                        refusal(_objections_page, award_round, (objection.id, form)))

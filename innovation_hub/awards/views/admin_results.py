@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from ...accounts.models import Role
 from ...extensions import db
 from ...security import roles_required
-from .. import exports, judging, queries, scoring
+from .. import exports, judge_scores, queries, scoring
 from ..forms import admin as forms
 from ..models import Assignment, AwardRound, Nomination
 from .admin_rounds import dashboard_page
@@ -85,7 +85,7 @@ def score_reopen(round_id: int, assignment_id: int):
         return back(".entry", award_round, f"已重新开放评委 {number} 号对该成果的评分，评委修改后须重新提交",
                     achievement_id=row.nomination.achievement_id)
 
-    return run_service(lambda: judging.reopen_score(current_user, row, form.reason.data), reopened,
+    return run_service(lambda: judge_scores.reopen_score(current_user, row, form.reason.data), reopened,
                        refusal(_entry_page, award_round, row.nomination, (row.id, form)))
 
 

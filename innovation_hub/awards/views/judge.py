@@ -2,7 +2,7 @@
 
 Every entry route finds the entry through the judge's own assignment and answers 404 when there is none, when
 the judge declared or was given a conflict on it, or when it is an entry of the judge's own studio or host unit:
-a judge never learns what such an entry is. State changes go through awards.judging and awards.assignment.
+a judge never learns what such an entry is. State changes go through awards.judge_scores and awards.assignment.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from ...extensions import db
 from ...models import local_time, utcnow
 from ...security import roles_required
 from .. import assignment as assigning
-from .. import blind, judging, queries, scoring
+from .. import blind, judge_scores, queries, scoring
 from ..conflicts import standing_conflict
-from ..forms.judging import ConflictForm, points_text, score_form
+from ..forms.judge import ConflictForm, points_text, score_form
 from ..models import Assignment, AwardRound, NominationState, RoundJudge, RoundState
 from .service_call import run_service
 
@@ -185,7 +185,7 @@ def score(nomination_id: int):
             flash(f"已保存《{_title(a)}》的评分草稿；全部指标打分后请点击“提交评分”。", "success")
         return redirect(url_for(".entry", nomination_id=nomination_id))
 
-    return run_service(lambda: judging.save_scores(current_user, a, form.points(request.form), submit=submit),
+    return run_service(lambda: judge_scores.save_scores(current_user, a, form.points(request.form), submit=submit),
                        saved, refused)
 
 
