@@ -41,7 +41,7 @@ def setup(out: Path) -> None:
 
     from innovation_hub.accounts.models import Role
     from innovation_hub.accounts.services import create_user, user_by_username
-    from innovation_hub.awards import assignment, eligibility, lifecycle
+    from innovation_hub.awards import assignment, lifecycle, nominating
     from innovation_hub.awards.models import Nomination, VoteStage
     from innovation_hub.awards.services import CriterionData, RoundData, add_criterion, create_round
     from innovation_hub.catalogue.models import Achievement, Patent, Studio
@@ -70,10 +70,10 @@ def setup(out: Path) -> None:
     works = list(db.session.scalars(select(Achievement).where(
         Achievement.status == RecordStatus.APPROVED, Achievement.id.not_in(taken)).order_by(Achievement.id)))
     for work in rng.sample(works, ENTRIES):
-        eligibility.nominate(admin, award_round, work)
+        nominating.nominate(admin, award_round, work)
     lifecycle.close_nominations(admin, award_round)
     for nomination in db.session.scalars(select(Nomination).where(Nomination.round_id == award_round.id)):
-        eligibility.qualify(admin, nomination, True)
+        nominating.qualify(admin, nomination, True)
     for judge in judges:
         assignment.add_judge(admin, award_round, judge)
     assignment.auto_assign(admin, award_round)

@@ -135,13 +135,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(search_api_bp)
-    from .awards.views import admin, admin_ballots, admin_results, admin_review, judging, nominating, public  # noqa: F401
+    from .awards import proof_files
+    from .awards import views as award_views
 
-    for blueprint in (admin.bp, judging.bp, nominating.bp, public.bp, public.api_bp):
-        app.register_blueprint(blueprint)
+    award_views.register(app)
+    proof_files.register(app)  # a judge opens the proof files of what it scores (submissions imports no awards)
     csrf.exempt(api_bp)  # read-only JSON, no forms
     csrf.exempt(search_api_bp)
-    csrf.exempt(public.api_bp)
 
 
 def register_signals() -> None:

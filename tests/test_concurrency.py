@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from innovation_hub.accounts.models import User
 from innovation_hub.audit.models import AuditEntry
-from innovation_hub.awards import judging
+from innovation_hub.awards import judge_scores
 from innovation_hub.awards.models import Assignment, Score
 from innovation_hub.catalogue.models import Achievement
 from innovation_hub.catalogue.services import CatalogueError
@@ -108,7 +108,7 @@ def test_concurrent_draft_saves_of_one_judge_keep_one_score_per_criterion(app):
             judge = db.session.get(User, judge_id)
             target = db.session.get(Assignment, assignment_id)
             db.session.commit()
-            return lambda: judging.save_scores(judge, target, {c: points for c in criteria})
+            return lambda: judge_scores.save_scores(judge, target, {c: points for c in criteria})
         return prepare
 
     outcomes = run_together(app, [save(i + 1) for i in range(8)])

@@ -40,7 +40,7 @@ from .models import (
     Vote,
     VoteMode,
 )
-from .public import TooManyRequests, check_entry, lock_address, recent, vote_refusal
+from .objections_votes import TooManyRequests, check_entry, lock_address, recent, vote_refusal
 from .services import AwardError, label, require_admin
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: nothing to misread on paper

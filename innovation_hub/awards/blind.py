@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import PurePath
+from typing import ClassVar
 
 from ..models import Category
 from .models import Nomination
+from .proof_files import judges_achievement
 
 MASK = "××"
 KINDS = {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG"}
@@ -41,44 +43,60 @@ def redact(text: str, names: list[str]) -> str:
 @dataclass(frozen=True)
 class ProofView:
     id: int
-    name: str  # the original name, redacted for a blind reader
+    name: str  # as shown: the original name, or for a blind reader "证明材料 N：" and the name redacted
     kind: str  # PDF, JPG, PNG
     downloadable: bool
 
 
 @dataclass(frozen=True)
 class EntryView:
-    """One entry as its reader may see it; studio, host_unit and completers are None for a blind reader."""
+    """One entry as a blind reader may see it: it has no studio, host unit or completer fields at all."""
 
+    blind: ClassVar[bool] = True
     nomination_id: int
     title: str
     category: Category
     year: int
     value_wan: Decimal | None
     summary: str
-    blind: bool
-    studio: str | None = None
-    host_unit: str | None = None
-    completers: tuple[str, ...] | None = None
-    files: tuple[ProofView, ...] = ()
+    files: tuple[ProofView, ...]
+
+
+@dataclass(frozen=True)
+class NamedEntryView(EntryView):
+    """One entry as a reader of an open round sees it: with its studio, host unit and completers."""
+
+    blind: ClassVar[bool] = False
+    studio: str
+    host_unit: str | None
+    completers: tuple[str, ...]
 
 
 def entry_view(nomination: Nomination, blind: bool, reader=None) -> EntryView:
-    """The entry for a blind reader or not; with its proof files when `reader` (the judge) is given."""
+    """The entry for a blind reader (an EntryView) or not (a NamedEntryView); with its proof files when `reader`
+    (the judge) is given, in a constant number of queries whatever their number."""
     achievement = nomination.achievement
     names = names_of(nomination) if blind else []
-    files: tuple[ProofView, ...] = ()
-    if reader is not None:
-        proofs = sorted(achievement.proof_files, key=lambda f: (f.created_at or datetime.min, f.id))
-        files = tuple(ProofView(f.id, _file_name(f.original_name, names) if blind else f.original_name,
-                                KINDS.get(f.content_type, ""), f.can_download(reader)) for f in proofs)
+    files = _files(achievement, names, blind, reader) if reader is not None else ()
     common = dict(nomination_id=nomination.id, title=redact(achievement.title, names), category=achievement.category,
                   year=achievement.year, value_wan=achievement.value_wan,
-                  summary=redact(achievement.summary or "", names), blind=blind, files=files)
+                  summary=redact(achievement.summary or "", names), files=files)
     if blind:
         return EntryView(**common)
-    return EntryView(**common, studio=nomination.studio.name, host_unit=nomination.studio.host_unit,
-                     completers=tuple(p.name for p in achievement.completers))
+    return NamedEntryView(**common, studio=nomination.studio.name, host_unit=nomination.studio.host_unit,
+                          completers=tuple(p.name for p in achievement.completers))
+
+
+def _files(achievement, names: list[str], blind: bool, reader) -> tuple[ProofView, ...]:
+    """The achievement's proof files, oldest first, as `reader` may open them: ProofFile.can_download, with the
+    judge's rule (proof_files.judges_achievement) asked once for all of them rather than once per file."""
+    proofs = sorted(achievement.proof_files, key=lambda f: (f.created_at or datetime.min, f.id))
+    judging = bool(proofs) and judges_achievement(reader, achievement.id)
+    shown = []
+    for position, f in enumerate(proofs, start=1):
+        name = f"证明材料 {position}：{_file_name(f.original_name, names)}" if blind else f.original_name
+        shown.append(ProofView(f.id, name, KINDS.get(f.content_type, ""), judging or f.open_to(reader)))
+    return tuple(shown)
 
 
 def _file_name(name: str, names: list[str]) -> str:

@@ -3,7 +3,7 @@
 The signed token carries a random nonce and a binding (which browser token and which round, see
 voter.captcha_binding); the question is an HMAC of the nonce under the app's secret key, so the page never contains
 the answer. A token expires after MAX_AGE seconds. A question is answered once: check() hands the nonce to a
-`spend` callback (public.spend_captcha records it in the database) before it looks at the answer, so a replayed
+`spend` callback (objections_votes.spend_captcha, in the database) before it looks at the answer, so a replayed
 token, or a second guess at the same question after a wrong one, is refused and the voter gets a new question.
 """
 

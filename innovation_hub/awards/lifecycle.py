@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from ..audit.services import record as audit
 from ..database import lock, write_transaction
 from ..models import local_time, utcnow
-from . import public, queries, snapshot
+from . import objections_votes, queries, snapshot
 from .models import AwardRound, Nomination, NominationState, Objection, RoundState
 from .services import AwardError, label, require_admin
 
@@ -93,7 +93,7 @@ def _reopen_scoring(session, award_round: AwardRound, report: TransitionReport, 
 
 def _publish(session, award_round: AwardRound, report: TransitionReport, force: bool) -> None:
     ends = award_round.vote_ends_on
-    if public.vote_refusal(award_round) is None and ends is not None:
+    if objections_votes.vote_refusal(award_round) is None and ends is not None:
         # The published ranking freezes the votes: a vote announced to run until a day must have run.
         raise AwardError(f"公众投票截至 {ends:%Y-%m-%d}，投票结束后才能发布公示（如需提前结束，请先修改投票截止日期）")
     data = snapshot.build(award_round, S.PUBLICITY)

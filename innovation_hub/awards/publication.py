@@ -20,7 +20,7 @@ from ..models import local_time, utcnow
 from . import queries
 from .blind import EntryView, entry_view
 from .models import AwardRound, Nomination, NominationState, Objection, ResultSnapshot, RoundState, VoteMode
-from .public import shows_studios, vote_is_over, vote_refusal
+from .objections_votes import shows_studios, vote_is_over, vote_refusal
 
 S = RoundState
 PUBLISHED_STATES = (S.PUBLICITY, S.FINAL)

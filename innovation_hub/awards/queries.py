@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -76,15 +77,23 @@ def nominations(award_round: AwardRound, studio_id: int | None = None) -> list[N
 
 @dataclass
 class JudgeEntry:
-    """A row of the judge's list: in a blind round the title is redacted (blind.py) and there is no studio."""
+    """A row of a blind judge's list: the title redacted (blind.py), and no studio field at all."""
 
+    blind: ClassVar[bool] = True
     assignment_id: int
     nomination_id: int
     title: str
-    studio_name: str | None  # None in a blind round
     scored: int  # criteria with a (draft or submitted) score
     criteria: int
     submitted: bool
+
+
+@dataclass
+class NamedJudgeEntry(JudgeEntry):
+    """A row of the judge's list in an open round: with the entry's studio."""
+
+    blind: ClassVar[bool] = False
+    studio_name: str
 
 
 def judge_assignments(judge, award_round: AwardRound) -> list[JudgeEntry]:
@@ -103,8 +112,10 @@ def judge_assignments(judge, award_round: AwardRound) -> list[JudgeEntry]:
     blind = award_round.blind
     # Declared conflicts are the rows filtered out above; a standing one (own studio or unit) may have arisen
     # after the assignment was made, when the judge's account changed.
-    return [JudgeEntry(a.id, a.nomination_id, title_of(a.nomination, blind),
-                       None if blind else a.nomination.studio.name, scored.get(a.id, 0), n_criteria, a.is_submitted)
+    return [JudgeEntry(a.id, a.nomination_id, title_of(a.nomination, True), scored.get(a.id, 0), n_criteria,
+                       a.is_submitted) if blind else
+            NamedJudgeEntry(a.id, a.nomination_id, title_of(a.nomination, False), scored.get(a.id, 0), n_criteria,
+                            a.is_submitted, a.nomination.studio.name)
             for a in rows if standing_conflict(judge, a.nomination.studio) is None]
 
 
@@ -259,6 +270,11 @@ class SheetRow:
     max_points: int  # at scoring time
     weight: float
     points: float
+
+    @property
+    def weighted(self) -> float:
+        """得分 × 权重 of this row."""
+        return scoring.weighted_total([(self.weight, self.points)])
 
 
 def score_sheet(award_round: AwardRound) -> list[SheetRow]:

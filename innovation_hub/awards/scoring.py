@@ -11,6 +11,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 PRECISION = 6
 
@@ -84,9 +85,21 @@ class Ranking:
         return [r for r in self.entries if r.excellent]
 
 
+def weighted_total(pairs: Iterable[tuple[float, float]]):
+    """Σ weight × points over (weight, points) pairs: one judge's total on one entry, or full marks.
+
+    Floats are summed exactly rounded (math.fsum); Decimals (the judge's page, which shows what was typed) exactly,
+    as Decimals.
+    """
+    products = [weight * points for weight, points in pairs]
+    if any(isinstance(p, Decimal) for p in products):
+        return sum(products, Decimal(0))
+    return math.fsum(products)
+
+
 def full_marks(criteria: Sequence[Criterion]) -> float:
     """The best possible weighted total of one judge."""
-    return math.fsum(c.weight * c.max_points for c in criteria)
+    return weighted_total((c.weight, c.max_points) for c in criteria)
 
 
 def _normalised(totals: Mapping[int, Mapping[int, float]]) -> dict[int, dict[int, float]]:
@@ -155,7 +168,7 @@ def rank_entries(criteria: Sequence[Criterion], marks: Iterable[Mark], method: M
     if best <= 0:
         raise ValueError("full marks must be positive")
     # The heaviest criterion for tie-break 2: max() keeps the first of equal ones, i.e. the given order decides.
-    top = max(criteria, key=lambda c: _key(c.weight * c.max_points))
+    top = max(criteria, key=lambda c: _key(full_marks([c])))
     votes = dict(votes or {})
     if any(v < 0 for v in votes.values()):
         raise ValueError("vote counts must not be negative")
@@ -174,7 +187,7 @@ def rank_entries(criteria: Sequence[Criterion], marks: Iterable[Mark], method: M
         if len(points) < len(weights):
             incomplete.append((judge_id, entry_id))
             continue
-        totals[entry_id][judge_id] = math.fsum(c.weight * points[c.id] for c in criteria)
+        totals[entry_id][judge_id] = weighted_total((c.weight, points[c.id]) for c in criteria)
         top_points[entry_id].append(points[top.id])
     adjusted = _normalised(totals) if method.normalise else totals
 

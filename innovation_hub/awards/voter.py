@@ -2,7 +2,7 @@
 
 The token is the "person" of one-vote-per-entry-per-day (a phone number cannot be verified here). The cookie is
 signed with itsdangerous under the app's secret key: a forged, altered or missing cookie gets a fresh token. Only
-the token's sha256 reaches the database (public.cast_vote), and per-address limits are counted there as well.
+the token's sha256 reaches the database (objections_votes.cast_vote), and per-address limits are counted there as well.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import local_time
-from . import public
+from . import objections_votes
 from .models import AwardRound, Vote
 
 COOKIE = "award_voter"
@@ -70,7 +70,7 @@ def captcha_binding(award_round: AwardRound, token: str) -> str:
 
 
 def voted_today(award_round: AwardRound, token: str) -> set[int]:
-    """Ids of the entries this token has voted for today (北京时间, as public.cast_vote counts days)."""
-    today = local_time(public.utcnow()).date()  # the service's clock
+    """Ids of the entries this token has voted for today (北京时间, as objections_votes.cast_vote counts days)."""
+    today = local_time(objections_votes.utcnow()).date()  # the service's clock
     return set(db.session.scalars(select(Vote.nomination_id).where(
-        Vote.round_id == award_round.id, Vote.token_hash == public.token_hash(token), Vote.day == today)))
+        Vote.round_id == award_round.id, Vote.token_hash == objections_votes.token_hash(token), Vote.day == today)))

@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from ..accounts.models import Role, User
 from ..accounts.services import create_user, user_by_username
-from ..awards import assignment, ballots, eligibility, judging, lifecycle, public, scoring, snapshot
+from ..awards import assignment, ballots, judge_scores, lifecycle, nominating, objections_votes, scoring, snapshot
 from ..awards.models import Assignment, AwardRound, Nomination, RoundState, VoteMode, VoteStage
 from ..awards.services import CriterionData, RoundData, add_criterion, create_round
 from ..catalogue.models import Achievement, Studio
@@ -280,10 +280,10 @@ def _new_round(admin, data: RoundData, entries: list[EntryPlan], works: dict, st
         # Studios without an account are nominated on their behalf by the administrator, as the service allows.
         actor = studio_account if studio_account is not None and work.studio_id == studio_account.studio_id \
             else admin
-        nominations.append(eligibility.nominate(actor, award_round, work))
+        nominations.append(nominating.nominate(actor, award_round, work))
     lifecycle.close_nominations(admin, award_round)
     for nomination in nominations:
-        eligibility.qualify(admin, nomination, True)
+        nominating.qualify(admin, nomination, True)
     for judge in judges:
         assignment.add_judge(admin, award_round, judge)
     assignment.auto_assign(admin, award_round)
@@ -323,16 +323,16 @@ def _finished_round(plan: AwardsPlan, admin, judges: dict[str, User], works: dic
     steps = settle_quota(points, scoring.Method(trimmed=True, trim_from=TRIM_FROM, quota=QUOTA))
     for a in rows:
         given = points[entry_of[a.nomination_id], judge_of[a.judge_id]]
-        judging.save_scores(users[judge_of[a.judge_id]], a, _scores(award_round, given), submit=True)
+        judge_scores.save_scores(users[judge_of[a.judge_id]], a, _scores(award_round, given), submit=True)
     lifecycle.close_scoring(admin, award_round)
     lifecycle.publish(admin, award_round)
 
     published = [e["id"] for e in snapshot.latest(award_round, RoundState.PUBLICITY).data["entries"]]
     for n, objection in enumerate(plan.objections, start=1):
-        filed = public.file_objection(award_round, db.session.get(Nomination, published[objection.place - 1]),
+        filed = objections_votes.file_objection(award_round, db.session.get(Nomination, published[objection.place - 1]),
                                       objection.name, objection.contact, objection.reason, f"10.0.0.{n}")
         if objection.answer:
-            public.answer_objection(admin, filed, objection.answer)
+            objections_votes.answer_objection(admin, filed, objection.answer)
     return steps
 
 
@@ -353,7 +353,7 @@ def _open_round(plan: AwardsPlan, admin, judges: list[User], works: dict, studio
         username = judge.username if judge.username in plan.leniency else DEMO_JUDGE
         for a in rows:
             given = judge_points(plan, OPEN_ROUND, entry_of[a.nomination_id], username)[:criteria]
-            judging.save_scores(judge, a, _scores(award_round, given + (None,) * (len(CRITERIA) - criteria)),
+            judge_scores.save_scores(judge, a, _scores(award_round, given + (None,) * (len(CRITERIA) - criteria)),
                                 submit=submit)
 
     score(first, _assignments(award_round, first))

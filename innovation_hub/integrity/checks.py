@@ -508,7 +508,7 @@ def _final_against_publicity(label: str, award_round: AwardRound, data: dict) ->
 @check("votes", "公众投票")
 def votes() -> list[str]:
     """Votes only for qualified entries of their own round while it has a vote; per-address limits held."""
-    from ..awards import public
+    from ..awards import objections_votes
 
     found: list[str] = []
     rounds = {r.id: r for r in db.session.scalars(select(AwardRound))}
@@ -524,7 +524,7 @@ def votes() -> list[str]:
             found.append(f"{label}：投给了状态为“{state.label}”的成果")
         if award_round is not None and not award_round.public_vote:
             found.append(f"{label}：该评选不设公众投票")
-    limit = getattr(public, "VOTES_PER_ADDRESS_PER_HOUR", None)
+    limit = getattr(objections_votes, "VOTES_PER_ADDRESS_PER_HOUR", None)
     if limit:
         found += _over_limit(limit)
     return found

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, select
+from flask import Flask, current_app
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -39,25 +41,23 @@ class ProofFile(db.Model):
         return self.achievement if self.achievement_id is not None else self.patent
 
     def can_download(self, user) -> bool:
-        """The owning studio and administrators always; the public once the record is approved and the file public;
-        a judge while it scores the achievement (see _judged_by)."""
+        """Whether `user` may open the file: open_to(), or a rule another feature added (add_download_rule)."""
+        if self.open_to(user):
+            return True
+        return any(rule(self, user) for rule in current_app.extensions.get(DOWNLOAD_RULES, {}).values())
+
+    def open_to(self, user) -> bool:
+        """The owning studio and administrators always; the public once the record is approved and the file public."""
         if user.is_authenticated and (user.is_admin or (user.is_studio and user.studio_id == self.studio_id)):
             return True
-        if self.public and self.record.status is RecordStatus.APPROVED:
-            return True
-        return self.achievement_id is not None and user.is_authenticated and user.is_judge and self._judged_by(user)
+        return self.public and self.record.status is RecordStatus.APPROVED
 
-    def _judged_by(self, judge) -> bool:
-        """The judge is assigned, without a conflict of any kind, to a qualified nomination of this achievement in a
-        round in 专家评审."""
-        # Imported here: awards builds on submissions, so this module does not load the award feature on import.
-        from ..awards.conflicts import standing_conflict
-        from ..awards.models import Assignment, AwardRound, Nomination, NominationState, RoundState
 
-        nominations = db.session.scalars(
-            select(Nomination).join(Assignment, Assignment.nomination_id == Nomination.id)
-            .join(AwardRound, Nomination.round_id == AwardRound.id)
-            .where(Nomination.achievement_id == self.achievement_id, Nomination.state == NominationState.QUALIFIED,
-                   Assignment.judge_id == judge.id, Assignment.conflict.is_(False),
-                   AwardRound.state == RoundState.SCORING))
-        return any(standing_conflict(judge, n.studio) is None for n in nominations)
+# Features built on this one open files to more users (awards: a judge, while it scores the achievement). They add
+# their rule to the app here, so this module imports none of them.
+DOWNLOAD_RULES = "proof_download_rules"
+
+
+def add_download_rule(app: Flask, name: str, rule: Callable[[ProofFile, object], bool]) -> None:
+    """Let `rule(proof, user)` open proof files to more users of `app` (registered again under `name`, replaced)."""
+    app.extensions.setdefault(DOWNLOAD_RULES, {})[name] = rule

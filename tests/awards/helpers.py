@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from innovation_hub.accounts.models import User
-from innovation_hub.awards import assignment, eligibility, judging, lifecycle
+from innovation_hub.awards import assignment, judge_scores, lifecycle, nominating
 from innovation_hub.awards.models import Assignment, AwardRound, Nomination
 from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
@@ -30,13 +30,13 @@ class Stage:
 
 def nominate_all(stage: Stage) -> None:
     lifecycle.open_nominations(stage.admin, stage.round)
-    stage.nominations = [eligibility.nominate(stage.admin, stage.round, a) for a in stage.achievements]
+    stage.nominations = [nominating.nominate(stage.admin, stage.round, a) for a in stage.achievements]
 
 
 def qualify_all(stage: Stage) -> None:
     lifecycle.close_nominations(stage.admin, stage.round)
     for nomination in stage.nominations:
-        eligibility.qualify(stage.admin, nomination, True)
+        nominating.qualify(stage.admin, nomination, True)
 
 
 def add_judges(stage: Stage, judges: list[User]) -> None:
@@ -80,7 +80,7 @@ def score_all(stage: Stage, points=None, submit: bool = True) -> None:
         judge = db.session.get(User, a.judge_id)
         given = {c.id: (points(judge_index[judge.id], index[a.nomination_id], ci) if points else c.max_points * 0.75)
                  for ci, c in enumerate(criteria)}
-        judging.save_scores(judge, a, given, submit=submit)
+        judge_scores.save_scores(judge, a, given, submit=submit)
 
 
 def to_publicity(stage: Stage, points=None) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from innovation_hub.awards import ballots, eligibility, judging, lifecycle, public
+from innovation_hub.awards import ballots, judge_scores, lifecycle, nominating, objections_votes
 from innovation_hub.awards.models import VoteMode, VoteStage
 from innovation_hub.extensions import db
 from tests.awards import helpers
@@ -22,17 +22,18 @@ def world(app):
     qualifying = helpers.build(entries=3, judges=0, until="nominating")
     lifecycle.close_nominations(qualifying.admin, qualifying.round)
     for nomination in qualifying.nominations[:2]:
-        eligibility.qualify(qualifying.admin, nomination, True)
+        nominating.qualify(qualifying.admin, nomination, True)
     helpers.add_judges(qualifying, [gen_judge("qj1"), gen_judge("qj2")])
 
     scoring = helpers.build(entries=2, judges=2)
     first, *_ = helpers.assignments(scoring.round, scoring.judges[0])
-    judging.save_scores(scoring.judges[0], first, {c.id: 10 for c in scoring.round.criteria}, submit=True)
+    judge_scores.save_scores(scoring.judges[0], first, {c.id: 10 for c in scoring.round.criteria}, submit=True)
     still_open = [a for a in helpers.assignments(scoring.round, scoring.judges[1]) if not a.scores][0]
 
     publicity = helpers.build(entries=2, judges=1)
     helpers.to_publicity(publicity)
-    objection = public.file_objection(publicity.round, None, "张三", "13800000000", "对结果有疑问", "127.0.0.1")
+    objection = objections_votes.file_objection(publicity.round, None, "张三", "13800000000", "对结果有疑问",
+                                                "127.0.0.1")
 
     ballot = helpers.build(entries=2, judges=1, public_vote=True, vote_mode=VoteMode.BALLOT,
                            vote_stage=VoteStage.SCORING)

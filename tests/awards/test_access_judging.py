@@ -3,7 +3,7 @@
 import pytest
 
 from innovation_hub.accounts.services import user_by_username
-from innovation_hub.awards import assignment, eligibility, lifecycle
+from innovation_hub.awards import assignment, lifecycle, nominating
 from innovation_hub.catalogue.models import Studio
 from innovation_hub.extensions import db
 from tests import test_access_matrix
@@ -23,16 +23,16 @@ def award_world(world):
 
     scoring = gen_round(admin, judges_per_entry=1)
     lifecycle.open_nominations(admin, scoring)
-    entry = eligibility.nominate(admin, scoring, gen_achievement(studio_a, "评审中的成果"))
+    entry = nominating.nominate(admin, scoring, gen_achievement(studio_a, "评审中的成果"))
     lifecycle.close_nominations(admin, scoring)
-    eligibility.qualify(admin, entry, True)
+    nominating.qualify(admin, entry, True)
     assignment.add_judge(admin, scoring, judge)
     assignment.auto_assign(admin, scoring)
     lifecycle.start_scoring(admin, scoring)
 
     open_round = gen_round(admin)
     lifecycle.open_nominations(admin, open_round)
-    withdrawable = eligibility.nominate(admin, open_round, gen_achievement(studio_a, "可撤回的推荐"))
+    withdrawable = nominating.nominate(admin, open_round, gen_achievement(studio_a, "可撤回的推荐"))
     objects = {**objects, "judge_round": scoring.id, "judge_entry": entry.id, "open_round": open_round.id,
                "nominable": gen_achievement(studio_a, "可推荐的成果").id, "withdrawable": withdrawable.id}
     return objects, clients

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from innovation_hub.audit.models import AuditEntry
-from innovation_hub.awards import judging, lifecycle, public, queries
+from innovation_hub.awards import judge_scores, lifecycle, objections_votes, queries
 from innovation_hub.awards.models import (
     Assignment,
     AwardRound,
@@ -56,7 +56,7 @@ def round_settings(**changes) -> dict:
 
 def test_round_list_shows_each_round_with_state_counts_and_progress(app, client):
     stage = helpers.build(entries=3, judges=2)
-    judging.save_scores(stage.judges[0], helpers.assignments(stage.round, stage.judges[0])[0],
+    judge_scores.save_scores(stage.judges[0], helpers.assignments(stage.round, stage.judges[0])[0],
                         {c.id: 10 for c in stage.round.criteria}, submit=True)
     text = page(signed_in(client, stage.admin).get(f"{BASE}/"))
     assert stage.round.name in text and "专家评审" in text
@@ -224,7 +224,7 @@ def test_an_illegal_step_is_refused_with_the_services_message(app, client):
 def test_closing_scoring_with_missing_scores_asks_again_and_then_forces(app, client):
     stage = helpers.build(entries=2, judges=2)
     for a in helpers.assignments(stage.round, stage.judges[0]):
-        judging.save_scores(stage.judges[0], a, {c.id: 10 for c in stage.round.criteria}, submit=True)
+        judge_scores.save_scores(stage.judges[0], a, {c.id: 10 for c in stage.round.criteria}, submit=True)
     url = f"{BASE}/{stage.round.id}/transition"
     signed_in(client, stage.admin)
     response = client.post(url, data={"target": "closed"})
@@ -258,7 +258,7 @@ def test_publicity_objections_and_finalising_through_the_pages(app, client):
     assert response.status_code == 400 and "撤回公示须填写理由" in page(response)
     response = client.post(url, data={"target": "final"})
     assert response.status_code == 400 and "公示期满后才能表彰" in page(response)
-    objection = public.file_objection(fresh(stage.round), stage.nominations[0], "李四", "13900000000",
+    objection = objections_votes.file_objection(fresh(stage.round), stage.nominations[0], "李四", "13900000000",
                                       "该成果的经济效益证明不足", "10.0.0.1")
     helpers.end_publicity(fresh(stage.round))
     response = client.post(url, data={"target": "final"})
@@ -371,7 +371,7 @@ def test_assignment_automatic_manual_conflicts_and_unassigning(app, client):
 def test_reassigning_during_scoring_is_confirmed_and_keeps_scored_work(app, client):
     stage = helpers.build(entries=2, judges=2)
     scored = helpers.assignments(stage.round, stage.judges[0])[0]
-    judging.save_scores(stage.judges[0], scored, {stage.round.criteria[0].id: 5})
+    judge_scores.save_scores(stage.judges[0], scored, {stage.round.criteria[0].id: 5})
     url = f"{BASE}/{stage.round.id}/assignments"
     text = page(signed_in(client, stage.admin).get(url))
     assert "重新分配评审？" in text and "评审已开始" in text and "1 号 草稿" in text
@@ -389,11 +389,11 @@ def test_progress_flags_disputed_entries_drafts_and_missing_scores(app, client):
     for j, fraction in enumerate((1.0, 0.9, 0.3)):  # entry 1: totals 100, 90, 30
         a = [a for a in helpers.assignments(stage.round, stage.judges[j])
              if a.nomination_id == stage.nominations[0].id][0]
-        judging.save_scores(stage.judges[j], a, {c.id: round(c.max_points * fraction, 2) for c in criteria},
+        judge_scores.save_scores(stage.judges[j], a, {c.id: round(c.max_points * fraction, 2) for c in criteria},
                             submit=True)
     draft = [a for a in helpers.assignments(stage.round, stage.judges[1])
              if a.nomination_id == stage.nominations[1].id][0]
-    judging.save_scores(stage.judges[1], draft, {criteria[0].id: 12})
+    judge_scores.save_scores(stage.judges[1], draft, {criteria[0].id: 12})
     text = page(signed_in(client, stage.admin).get(f"{BASE}/{stage.round.id}/progress"))
     assert "分歧较大的成果" in text and "相差 <strong class=\"text-danger\">70.00</strong> 分" in text
     assert text.count("分歧大") == 1
@@ -475,8 +475,8 @@ def test_before_scoring_there_is_no_ranking_and_no_export(app, client):
 def test_vote_bursts_are_shown_when_the_round_has_a_vote(app, client):
     stage = helpers.build(entries=2, judges=1, public_vote=True, vote_stage=VoteStage.SCORING)
     for i in range(50):
-        public.cast_vote(stage.round, stage.nominations[1], f"token-{i}", f"10.0.{i // 25}.{i}")
-    public.cast_vote(stage.round, stage.nominations[0], "token-x", "10.1.0.1")
+        objections_votes.cast_vote(stage.round, stage.nominations[1], f"token-{i}", f"10.0.{i // 25}.{i}")
+    objections_votes.cast_vote(stage.round, stage.nominations[0], "token-x", "10.1.0.1")
     with write_transaction() as session:  # all in one fixed ten-minute window, whatever the clock says
         session.execute(update(Vote).values(created_at=datetime(2025, 5, 1, 2, 1)))
     text = page(signed_in(client, stage.admin).get(f"{BASE}/{stage.round.id}/objections"))
@@ -486,7 +486,7 @@ def test_vote_bursts_are_shown_when_the_round_has_a_vote(app, client):
     assert "参评成果2：50 票" in text and "参评成果1：1 票" in text
     assert "全部地址" in bursts and "同一地址" not in bursts
     for i in range(queries.ADDRESS_BURST_THRESHOLD):  # one person dropping its cookie
-        public.cast_vote(stage.round, stage.nominations[0], f"dropped-{i}", "10.9.9.9")
+        objections_votes.cast_vote(stage.round, stage.nominations[0], f"dropped-{i}", "10.9.9.9")
     bursts = page(client.get(f"{BASE}/{stage.round.id}/objections")).split("vote-bursts", 1)[1]
     assert re.search(r'参评成果1.*同一地址 <span class="font-monospace">10.9.9.9</span></td><td class="text-end">'
                      rf'{queries.ADDRESS_BURST_THRESHOLD}</td>', bursts)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from innovation_hub.audit.models import AuditEntry
-from innovation_hub.awards import ballots, lifecycle, public, queries
+from innovation_hub.awards import ballots, lifecycle, objections_votes, queries
 from innovation_hub.awards.models import BallotCode, BallotFailure, Nomination, Vote, VoteMode, VoteStage
 from innovation_hub.awards.services import AwardError
 from innovation_hub.errors import PermissionDenied
@@ -21,7 +21,7 @@ class Clock:
 
     def __init__(self, monkeypatch, start=datetime(2024, 6, 1, 2, 0)):  # 10:00 北京时间
         self.now = start
-        monkeypatch.setattr(public, "utcnow", lambda: self.now)
+        monkeypatch.setattr(objections_votes, "utcnow", lambda: self.now)
         monkeypatch.setattr(ballots, "utcnow", lambda: self.now)
 
     def advance(self, **delta):
@@ -134,7 +134,7 @@ def test_wrong_codes_are_limited_per_address_in_the_database(stage, monkeypatch)
         left = ballots.FAILURES_PER_ADDRESS_PER_HOUR - i - 1
         with pytest.raises(AwardError, match=f"投票码不正确.*还可输错 {left} 次"):
             ballots.cast_ballot(stage.round, "2222-3333-4444", entry, "10.0.0.9")
-    with pytest.raises(public.TooManyRequests, match="输错投票码的次数过多") as refused:
+    with pytest.raises(objections_votes.TooManyRequests, match="输错投票码的次数过多") as refused:
         ballots.cast_ballot(stage.round, code, entry, "10.0.0.9")  # even a right code, for the rest of the hour
     assert refused.value.code == 429
     assert count(BallotFailure, BallotFailure.address == "10.0.0.9") == ballots.FAILURES_PER_ADDRESS_PER_HOUR
@@ -255,13 +255,13 @@ def test_two_sessions_using_one_code_at_once_count_once(app, stage):
 
 def test_concurrent_open_votes_from_one_address_stop_at_its_limit(app, monkeypatch):
     stage = helpers.build(entries=1, judges=1, public_vote=True, vote_stage=VoteStage.SCORING)
-    monkeypatch.setattr(public, "VOTES_PER_ADDRESS_PER_HOUR", 3)
+    monkeypatch.setattr(objections_votes, "VOTES_PER_ADDRESS_PER_HOUR", 3)
     round_id, entry_id = stage.round.id, stage.nominations[0].id
     db.session.remove()
 
     def vote(i):
-        return public.cast_vote(db.session.get(type(stage.round), round_id), db.session.get(Nomination, entry_id),
-                                f"browser-{i}", "10.0.2.1")
+        return objections_votes.cast_vote(db.session.get(type(stage.round), round_id),
+                                          db.session.get(Nomination, entry_id), f"browser-{i}", "10.0.2.1")
 
     outcomes = _in_threads(app, 8, vote)
     assert sum(isinstance(o, Vote) for o in outcomes) == 3

@@ -5,7 +5,7 @@ from io import BytesIO
 
 import pytest
 
-from innovation_hub.awards import assignment, blind, lifecycle, public, queries
+from innovation_hub.awards import assignment, blind, lifecycle, objections_votes, queries
 from innovation_hub.awards.models import VoteStage
 from innovation_hub.models import RecordStatus
 from innovation_hub.submissions.services import approve_record, attach_file, submit_record
@@ -71,9 +71,54 @@ def test_a_blind_judge_reads_titles_summaries_and_file_names_masked(app, client)
     assert "证明材料 1：××操作法效益证明.pdf" in page and "证明材料 2：证明材料.pdf" in page
     assert f"已保存《{masked}》的评分草稿" in flashed
     listed = queries.judge_assignments(stage.judges[0], stage.round)[0]
-    assert listed.title == masked and listed.studio_name is None and not hasattr(listed, "nomination")
+    assert listed.title == masked and not hasattr(listed, "studio_name") and not hasattr(listed, "nomination")
     view = blind.entry_view(entry, True)
-    assert (view.studio, view.host_unit, view.completers) == (None, None, None)
+    assert [f for f in ("studio", "host_unit", "completers") if hasattr(view, f)] == []
+
+
+def test_a_blind_judge_s_pages_json_and_downloads_never_name_the_studio(app, client):
+    stage = named_entry(blind=True)
+    entry, rid = stage.nominations[0], stage.round.id
+    login(client, stage.judges[0].username)
+    view = blind.entry_view(entry, True, stage.judges[0])
+    assert view.files and all(f.downloadable for f in view.files)
+    urls = ["/judge/", f"/judge/rounds/{rid}", f"/judge/entries/{entry.id}", "/api/v1/awards",
+            f"/api/v1/awards/{rid}/results", f"/awards/{rid}", *(f"/files/{f.id}" for f in view.files)]
+    for url in urls:
+        response = client.get(url)
+        said = " ".join(f"{k}: {v}" for k, v in response.headers.items())
+        if url.startswith("/files/"):  # a file's own bytes are the studio's, and no page: its name is the header
+            response.close()
+        else:
+            said += text_of(response)
+        assert response.status_code in (200, 403) and names_in(said) == [], f"{url} names {names_in(said)}"
+    # The exports are the administrator's: a judge gets none of them.
+    for which in ("scores", "ranking", "all"):
+        assert client.get(f"/admin/awards/{rid}/export/{which}.xlsx").status_code in (302, 403)
+
+
+def test_a_blind_entry_s_files_cost_the_same_queries_however_many_there_are(app, count_sql):
+    from innovation_hub.extensions import db
+    from innovation_hub.submissions.models import ProofFile
+
+    stage = named_entry(blind=True)
+    entry, judge = stage.nominations[0], stage.judges[0]
+
+    def queries_for_files() -> tuple[int, int]:
+        db.session.expire_all()
+        with count_sql() as counter:
+            view = blind.entry_view(entry, True, judge)
+        assert all(f.downloadable for f in view.files)
+        return len(view.files), counter.count
+
+    files, few = queries_for_files()
+    first = entry.achievement.proof_files[0]
+    for n in range(5):
+        db.session.add(ProofFile(achievement_id=first.achievement_id, studio_id=first.studio_id,
+                                 original_name=f"附件{n}.pdf", stored_name=f"extra-{n}.pdf",
+                                 content_type=first.content_type, size=first.size))
+    db.session.commit()
+    assert queries_for_files() == (files + 5, few)
 
 
 def test_the_same_entry_is_shown_whole_in_an_open_round(app, client):
@@ -125,7 +170,7 @@ def test_once_scoring_is_closed_the_vote_page_names_the_studio(app, client, stag
     stage = named_entry(blind=True, public_vote=True, vote_stage=stage_setting)
     helpers.score_all(stage)
     lifecycle.close_scoring(stage.admin, stage.round)
-    assert public.shows_studios(stage.round)
+    assert objections_votes.shows_studios(stage.round)
     page = text_of(client.get(f"/awards/{stage.round.id}/vote"))
     if stage_setting is VoteStage.CLOSED:  # the vote runs now, the blind review is over
         assert TITLE in page and STUDIO in page

@@ -9,7 +9,7 @@ from io import BytesIO
 import pytest
 from openpyxl import load_workbook
 
-from innovation_hub.awards import judging, lifecycle
+from innovation_hub.awards import judge_scores, lifecycle
 from innovation_hub.database import write_transaction
 from tests.awards import helpers
 from tests.factories import gen_achievement, gen_round, gen_studio, gen_user, login
@@ -101,9 +101,9 @@ def test_the_score_sheet_holds_submitted_scores_only(app, runner, tmp_path):
     stage = helpers.build(entries=2, judges=2)
     first = helpers.assignments(stage.round, stage.judges[0])
     for a in first:
-        judging.save_scores(stage.judges[0], a, {c.id: 10 for c in stage.round.criteria}, submit=True)
+        judge_scores.save_scores(stage.judges[0], a, {c.id: 10 for c in stage.round.criteria}, submit=True)
     draft = helpers.assignments(stage.round, stage.judges[1])[0]
-    judging.save_scores(stage.judges[1], draft, {c.id: 5 for c in stage.round.criteria})
+    judge_scores.save_scores(stage.judges[1], draft, {c.id: 5 for c in stage.round.criteria})
     workbook, _ = export(runner, stage.round, tmp_path)
     sheet = rows(workbook["评分明细"])[1:]
     assert len(sheet) == 2 * 4 and {r[0] for r in sheet} == {1}

@@ -5,7 +5,7 @@ from io import BytesIO
 
 import pytest
 
-from innovation_hub.awards import assignment, judging, lifecycle
+from innovation_hub.awards import assignment, judge_scores, lifecycle
 from innovation_hub.awards.models import Assignment
 from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
@@ -60,8 +60,8 @@ def routes(client, nomination_id: int, data=None) -> list[int]:
 
 
 def test_home_and_list_show_progress_and_status(stage, judge, client):
-    judging.save_scores(judge, mine(stage, judge, 0), {stage.round.criteria[0].id: 10})
-    judging.save_scores(judge, mine(stage, judge, 1), {c.id: 10 for c in stage.round.criteria}, submit=True)
+    judge_scores.save_scores(judge, mine(stage, judge, 0), {stage.round.criteria[0].id: 10})
+    judge_scores.save_scores(judge, mine(stage, judge, 1), {c.id: 10 for c in stage.round.criteria}, submit=True)
     home = client.get("/judge/").get_data(as_text=True)
     assert stage.round.name in home
     assert re.search(r"已提交 <strong>1</strong> / 4 项，草稿 1 项，未评分 2 项", home)
@@ -121,7 +121,7 @@ def test_conflicts_and_unassigned_entries_answer_404_on_every_route(stage, judge
 
 def test_a_judge_never_sees_another_judges_scores(stage, judge, client):
     other = stage.judges[1]
-    judging.save_scores(other, mine(stage, other, 0), {c.id: "13.5" for c in stage.round.criteria}, submit=True)
+    judge_scores.save_scores(other, mine(stage, other, 0), {c.id: "13.5" for c in stage.round.criteria}, submit=True)
     page = client.get(f"/judge/entries/{stage.nominations[0].id}").get_data(as_text=True)
     assert "13.5" not in page and "未评分" in page
     assert "排名" not in page
@@ -164,7 +164,7 @@ def test_the_weighted_total_is_shown_after_saving(stage, judge, client):
 ])
 def test_a_refused_value_keeps_what_was_typed_and_saves_nothing(stage, judge, client, typed, message):
     entry = stage.nominations[0]
-    judging.save_scores(judge, mine(stage, judge, 0), {stage.round.criteria[1].id: 10})
+    judge_scores.save_scores(judge, mine(stage, judge, 0), {stage.round.criteria[1].id: 10})
     response = client.post(f"/judge/entries/{entry.id}/scores", data={**fields(stage, **typed), "save_draft": "1"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -219,7 +219,7 @@ def test_scoring_outside_the_scoring_stage_is_refused(stage, judge, client):
 
 
 def test_a_post_without_a_button_saves_nothing(stage, judge, client):
-    judging.save_scores(judge, mine(stage, judge, 0), {stage.round.criteria[0].id: 10})
+    judge_scores.save_scores(judge, mine(stage, judge, 0), {stage.round.criteria[0].id: 10})
     response = client.post(f"/judge/entries/{stage.nominations[0].id}/scores", data=fields(stage, 先进性=""))
     assert response.status_code == 400 and "请点击“保存草稿”或“提交评分”" in response.get_data(as_text=True)
     assert points_of(mine(stage, judge, 0)) == {"先进性": "10.00"}

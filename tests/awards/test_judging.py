@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from innovation_hub.audit.models import AuditEntry
-from innovation_hub.awards import assignment, judging, lifecycle, queries
+from innovation_hub.awards import assignment, judge_scores, lifecycle, queries
 from innovation_hub.awards.assignment import is_conflicted
 from innovation_hub.awards.models import Assignment, RoundJudge, Score
 from innovation_hub.awards.services import AwardError
@@ -30,14 +30,14 @@ def one(app):
 
 def test_a_draft_may_be_partial_and_submitting_needs_every_criterion(one):
     stage, judge, a, ids = one
-    judging.save_scores(judge, a, {ids["先进性"]: "18.5", ids["实用性"]: 15})
+    judge_scores.save_scores(judge, a, {ids["先进性"]: "18.5", ids["实用性"]: 15})
     assert points_of(a) == {"先进性": "18.50", "实用性": "15.00"} and not a.is_submitted
     with pytest.raises(AwardError, match="提交前请为以下指标打分：社会效益$"):
-        judging.save_scores(judge, a, {ids["经济效益"]: 30}, submit=True)
+        judge_scores.save_scores(judge, a, {ids["经济效益"]: 30}, submit=True)
     assert points_of(a) == {"先进性": "18.50", "实用性": "15.00"}  # the refused call saved nothing
-    judging.save_scores(judge, a, {ids["实用性"]: "", ids["经济效益"]: 30})  # blank clears a draft score
+    judge_scores.save_scores(judge, a, {ids["实用性"]: "", ids["经济效益"]: 30})  # blank clears a draft score
     assert points_of(a) == {"先进性": "18.50", "经济效益": "30.00"}
-    judging.save_scores(judge, a, {ids["实用性"]: 16, ids["社会效益"]: 12}, submit=True)
+    judge_scores.save_scores(judge, a, {ids["实用性"]: 16, ids["社会效益"]: 12}, submit=True)
     assert a.is_submitted
     assert {s.criterion.name: s.max_points for s in a.scores} == {"先进性": 20, "实用性": 20, "经济效益": 40,
                                                                   "社会效益": 20}
@@ -45,7 +45,7 @@ def test_a_draft_may_be_partial_and_submitting_needs_every_criterion(one):
 
 def test_each_score_lies_within_its_criterions_range(one):
     stage, judge, a, ids = one
-    judging.save_scores(judge, a, {ids["先进性"]: 10})
+    judge_scores.save_scores(judge, a, {ids["先进性"]: 10})
     for given, message in (({ids["经济效益"]: 41}, "“经济效益”的得分须在 0 到 40 分之间"),
                            ({ids["实用性"]: -1}, "“实用性”的得分须在 0 到 20 分之间"),
                            ({ids["实用性"]: "十"}, "“实用性”的得分须为数字"),
@@ -53,31 +53,31 @@ def test_each_score_lies_within_its_criterions_range(one):
                            ({ids["实用性"]: "1.005"}, "“实用性”的得分最多保留 2 位小数"),
                            ({999999: 1}, "评分指标 999999 不属于")):
         with pytest.raises(AwardError, match=message):
-            judging.save_scores(judge, a, {ids["先进性"]: 20, **given})
+            judge_scores.save_scores(judge, a, {ids["先进性"]: 20, **given})
     assert points_of(a) == {"先进性": "10.00"}
 
 
 def test_a_submitted_score_is_locked_until_an_administrator_reopens_it(one):
     stage, judge, a, ids = one
-    judging.save_scores(judge, a, {i: 10 for i in ids.values()}, submit=True)
+    judge_scores.save_scores(judge, a, {i: 10 for i in ids.values()}, submit=True)
     with pytest.raises(AwardError, match="提交并锁定，不能再修改；如需更正，请联系管理员重新开放"):
-        judging.save_scores(judge, a, {ids["先进性"]: 20})
+        judge_scores.save_scores(judge, a, {ids["先进性"]: 20})
     with pytest.raises(AwardError, match="提交并锁定"):
-        judging.save_scores(judge, a, {ids["先进性"]: 20}, submit=True)
+        judge_scores.save_scores(judge, a, {ids["先进性"]: 20}, submit=True)
     assert points_of(a)["先进性"] == "10.00"
     with pytest.raises(PermissionDenied):
-        judging.reopen_score(judge, a, "我想改分")
+        judge_scores.reopen_score(judge, a, "我想改分")
     with pytest.raises(AwardError, match="重新开放评分须填写理由"):
-        judging.reopen_score(stage.admin, a, " ")
-    judging.reopen_score(stage.admin, a, "评委反映先进性一项录入有误")
+        judge_scores.reopen_score(stage.admin, a, " ")
+    judge_scores.reopen_score(stage.admin, a, "评委反映先进性一项录入有误")
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "award.score_reopen")).one()
     assert (entry.actor_id, entry.target_id) == (stage.admin.id, a.id)
     assert entry.detail == "评委 1 号；理由：评委反映先进性一项录入有误"
-    judging.save_scores(judge, a, {ids["先进性"]: 20}, submit=True)
+    judge_scores.save_scores(judge, a, {ids["先进性"]: 20}, submit=True)
     assert points_of(a)["先进性"] == "20.00" and a.is_submitted
-    judging.reopen_score(stage.admin, a, "再改一次")
+    judge_scores.reopen_score(stage.admin, a, "再改一次")
     with pytest.raises(AwardError, match="尚未提交"):
-        judging.reopen_score(stage.admin, a, "再改一次")
+        judge_scores.reopen_score(stage.admin, a, "再改一次")
 
 
 def test_only_the_assigned_judge_scores_and_only_during_scoring(one):
@@ -86,10 +86,10 @@ def test_only_the_assigned_judge_scores_and_only_during_scoring(one):
     assignment.add_judge(stage.admin, stage.round, other)
     for actor in (other, stage.admin):
         with pytest.raises(PermissionDenied, match="只能为分配给您的成果评分"):
-            judging.save_scores(actor, a, {ids["先进性"]: 1})
+            judge_scores.save_scores(actor, a, {ids["先进性"]: 1})
     lifecycle.close_scoring(stage.admin, stage.round, force=True)
     with pytest.raises(AwardError, match="当前处于“评审结束”阶段，不能评分"):
-        judging.save_scores(judge, a, {ids["先进性"]: 1})
+        judge_scores.save_scores(judge, a, {ids["先进性"]: 1})
     assert points_of(a) == {}
 
 
@@ -135,7 +135,7 @@ def test_own_studio_and_own_host_unit_are_conflicts_everywhere(app):
     for judge, given in ((third, a), (fourth, b)):
         assert "甲的成果" not in [e.title for e in queries.judge_assignments(judge, stage.round)]
         with pytest.raises(PermissionDenied, match="须回避"):
-            judging.save_scores(judge, given, {stage.round.criteria[0].id: 5})
+            judge_scores.save_scores(judge, given, {stage.round.criteria[0].id: 5})
     assert db.session.scalar(select(Score.id)) is None
 
 
@@ -151,7 +151,7 @@ def test_a_declared_conflict_leaves_the_list_refuses_scores_and_asks_for_reassig
     assignment.declare_conflict(judge, mine, "该成果完成人是我的亲属")
     assert title not in [e.title for e in queries.judge_assignments(judge, stage.round)]
     with pytest.raises(PermissionDenied, match="须回避"):
-        judging.save_scores(judge, mine, {stage.round.criteria[0].id: 5})
+        judge_scores.save_scores(judge, mine, {stage.round.criteria[0].id: 5})
     flagged = next(p for p in queries.entry_progress(stage.round) if p.title == title)
     assert (flagged.assigned, flagged.conflicts, flagged.short) == (0, 1, True)
     with pytest.raises(AwardError, match="已对该成果回避"):
@@ -209,7 +209,7 @@ def test_auto_assign_keeps_scored_assignments(app):
     stage = helpers.build(entries=3, judges=3, judges_per_entry=2)
     judge = stage.judges[0]
     kept = helpers.assignments(stage.round, judge)[0]
-    judging.save_scores(judge, kept, {stage.round.criteria[0].id: 5})
+    judge_scores.save_scores(judge, kept, {stage.round.criteria[0].id: 5})
     report = assignment.auto_assign(stage.admin, stage.round)
     assert report.kept == 1 and db.session.get(Assignment, kept.id) is not None
     assert db.session.scalar(select(Score.points).where(Score.assignment_id == kept.id)) == 5
@@ -220,7 +220,7 @@ def test_unassign_refused_once_submitted(app):
     stage = helpers.build(entries=1, judges=2)
     first, second = helpers.assignments(stage.round)
     helpers.score_all(stage, submit=False)
-    judging.save_scores(db.session.get(type(stage.admin), first.judge_id), first, {}, submit=True)
+    judge_scores.save_scores(db.session.get(type(stage.admin), first.judge_id), first, {}, submit=True)
     with pytest.raises(AwardError, match="已提交该成果的评分，不能撤销分配"):
         assignment.unassign(stage.admin, first)
     assignment.unassign(stage.admin, second)
@@ -232,7 +232,7 @@ def test_judges_keep_their_numbers_and_numbers_are_never_reused(app):
     stage = helpers.build(entries=1, judges=2)
     helpers.score_all(stage, submit=False)
     first, second = stage.round.judges
-    judging.save_scores(stage.judges[0], helpers.assignments(stage.round, stage.judges[0])[0], {}, submit=True)
+    judge_scores.save_scores(stage.judges[0], helpers.assignments(stage.round, stage.judges[0])[0], {}, submit=True)
     with pytest.raises(AwardError, match="评委 1 号已提交 1 份评分，不能移除"):
         assignment.remove_judge(stage.admin, first)
     assignment.remove_judge(stage.admin, second)

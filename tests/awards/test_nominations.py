@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from innovation_hub.audit.models import AuditEntry
-from innovation_hub.awards import eligibility, lifecycle, services
-from innovation_hub.awards.eligibility import eligibility as reasons_for
+from innovation_hub.awards import lifecycle, nominating, services
 from innovation_hub.awards.models import Nomination, NominationState
+from innovation_hub.awards.nominating import eligibility as reasons_for
 from innovation_hub.awards.services import AwardError, RoundData
 from innovation_hub.database import write_transaction
 from innovation_hub.errors import PermissionDenied
@@ -31,7 +31,7 @@ def open_round(app):
 def test_an_eligible_achievement_has_no_reasons_and_is_nominated(open_round):
     achievement = gen_achievement(open_round["studio"], year=2021)
     assert reasons_for(open_round["round"], achievement) == []
-    nomination = eligibility.nominate(open_round["account"], open_round["round"], achievement)
+    nomination = nominating.nominate(open_round["account"], open_round["round"], achievement)
     assert nomination.state is NominationState.NOMINATED and nomination.studio_id == open_round["studio"].id
     assert nomination.nominated_by_id == open_round["account"].id
     assert db.session.scalars(select(AuditEntry.action).where(AuditEntry.target_type == "nomination")).all() \
@@ -55,7 +55,7 @@ def test_each_rule_gives_its_reason(open_round):
 def test_nominate_refuses_with_the_reasons_and_saves_nothing(open_round):
     old = gen_achievement(open_round["studio"], year=2015)
     with pytest.raises(AwardError, match="不能推荐该成果：成果完成于 2015 年"):
-        eligibility.nominate(open_round["account"], open_round["round"], old)
+        nominating.nominate(open_round["account"], open_round["round"], old)
     assert db.session.scalar(select(Nomination.id)) is None
 
 
@@ -63,16 +63,16 @@ def test_only_the_achievements_own_studio_nominates(open_round):
     other = gen_user("studio-b", "studio", studio=gen_studio("乙工作室"))
     achievement = gen_achievement(open_round["studio"])
     with pytest.raises(PermissionDenied):
-        eligibility.nominate(other, open_round["round"], achievement)
+        nominating.nominate(other, open_round["round"], achievement)
     with pytest.raises(PermissionDenied):
-        eligibility.nominate(gen_user(role="judge"), open_round["round"], achievement)
+        nominating.nominate(gen_user(role="judge"), open_round["round"], achievement)
 
 
 def test_one_nomination_per_achievement(open_round):
     achievement = gen_achievement(open_round["studio"])
-    eligibility.nominate(open_round["account"], open_round["round"], achievement)
+    nominating.nominate(open_round["account"], open_round["round"], achievement)
     with pytest.raises(AwardError, match="该成果已推荐到本次评选（已推荐），每项成果只能推荐一次"):
-        eligibility.nominate(open_round["account"], open_round["round"], achievement)
+        nominating.nominate(open_round["account"], open_round["round"], achievement)
     # The database holds the rule too, whatever code writes the row.
     with pytest.raises(IntegrityError), write_transaction() as session:
         session.add(Nomination(round_id=open_round["round"].id, achievement_id=achievement.id,
@@ -83,19 +83,19 @@ def test_one_nomination_per_achievement(open_round):
 def test_at_most_m_per_studio_and_a_withdrawal_frees_a_place(open_round):
     award_round, account = open_round["round"], open_round["account"]
     first, second, third = (gen_achievement(open_round["studio"]) for _ in range(3))
-    eligibility.nominate(account, award_round, first)
-    held = eligibility.nominate(account, award_round, second)
+    nominating.nominate(account, award_round, first)
+    held = nominating.nominate(account, award_round, second)
     assert reasons_for(award_round, third) == ["本工作室在本次评选中已推荐 2 项，已达上限（每个工作室最多 2 项）"]
     with pytest.raises(AwardError, match="已达上限"):
-        eligibility.nominate(account, award_round, third)
-    eligibility.withdraw(account, held)
+        nominating.nominate(account, award_round, third)
+    nominating.withdraw(account, held)
     assert held.state is NominationState.WITHDRAWN
-    eligibility.nominate(account, award_round, third)
+    nominating.nominate(account, award_round, third)
     # The withdrawn one may come back only when a place is free again, and then it reuses its row.
     assert "已达上限" in reasons_for(award_round, second)[0]
-    eligibility.withdraw(account, db.session.scalars(select(Nomination).where(
+    nominating.withdraw(account, db.session.scalars(select(Nomination).where(
         Nomination.achievement_id == third.id)).one())
-    again = eligibility.nominate(account, award_round, second)
+    again = nominating.nominate(account, award_round, second)
     assert again.id == held.id and again.state is NominationState.NOMINATED
 
 
@@ -114,20 +114,20 @@ def test_not_again_after_being_excellent_in_an_earlier_round(app):
 def test_withdraw_only_while_nominating(app):
     stage = helpers.build(entries=1, until="qualifying")
     with pytest.raises(AwardError, match="当前处于“资格审核”阶段，不能撤回推荐"):
-        eligibility.withdraw(stage.admin, stage.nominations[0])
+        nominating.withdraw(stage.admin, stage.nominations[0])
 
 
 def test_qualification_needs_a_reason_to_reject_and_happens_while_qualifying(app):
     stage = helpers.build(entries=2, until="nominating")
     first, second = stage.nominations
     with pytest.raises(AwardError, match="不能进行资格审核"):
-        eligibility.qualify(stage.admin, first, True)
+        nominating.qualify(stage.admin, first, True)
     lifecycle.close_nominations(stage.admin, stage.round)
     with pytest.raises(AwardError, match="必须填写理由"):
-        eligibility.qualify(stage.admin, first, False, "  ")
-    eligibility.qualify(stage.admin, first, False, "不属于技术创新成果")
-    eligibility.qualify(stage.admin, second, True)
+        nominating.qualify(stage.admin, first, False, "  ")
+    nominating.qualify(stage.admin, first, False, "不属于技术创新成果")
+    nominating.qualify(stage.admin, second, True)
     assert (first.state, first.reject_reason) == (NominationState.REJECTED, "不属于技术创新成果")
     assert second.state is NominationState.QUALIFIED and second.decided_by_id == stage.admin.id
     with pytest.raises(PermissionDenied):
-        eligibility.qualify(gen_user(role="judge"), second, False, "越权")
+        nominating.qualify(gen_user(role="judge"), second, False, "越权")

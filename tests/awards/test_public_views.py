@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from innovation_hub.awards import captcha, public, publication, queries, voter
+from innovation_hub.awards import captcha, objections_votes, publication, queries, voter
 from innovation_hub.awards.models import Objection, PublicityShows, RoundState, Vote
 from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
@@ -116,7 +116,7 @@ def test_an_invalid_objection_keeps_what_was_typed(app, client):
 
 def test_too_many_objections_from_one_address_get_429_and_keep_the_text(app, client, monkeypatch):
     stage = publicity_round()
-    monkeypatch.setattr(public, "OBJECTIONS_PER_ADDRESS_PER_DAY", 1)
+    monkeypatch.setattr(objections_votes, "OBJECTIONS_PER_ADDRESS_PER_DAY", 1)
     url = f"/awards/{stage.round.id}/objections"
     assert client.post(url, data=objection_data()).status_code == 302
     refused = client.post(url, data=objection_data(reason="第二条异议的理由"))
@@ -198,13 +198,13 @@ def test_one_vote_per_entry_per_day_per_browser(app, client, monkeypatch):
     page = text_of(client.get(response.headers["Location"]))
     assert "投票成功" in page and first.title in page and "今日已投票" in page
     token = voter.read_cookie(voter_cookie(client))
-    assert db.session.scalars(select(Vote.token_hash)).all() == [public.token_hash(token)]
+    assert db.session.scalars(select(Vote.token_hash)).all() == [objections_votes.token_hash(token)]
     again = vote(app, client, stage, first)
     assert again.status_code == 400 and "您今天已为该成果投过票" in text_of(again)
     assert vote(app, client, stage, second).status_code == 302
     assert queries.vote_counts(stage.round) == {first.id: 1, second.id: 1}
-    tomorrow = public.utcnow() + timedelta(days=1)
-    monkeypatch.setattr(public, "utcnow", lambda: tomorrow)
+    tomorrow = objections_votes.utcnow() + timedelta(days=1)
+    monkeypatch.setattr(objections_votes, "utcnow", lambda: tomorrow)
     assert vote(app, client, stage, first).status_code == 302
     assert queries.vote_counts(stage.round)[first.id] == 2
 
@@ -263,7 +263,7 @@ def test_a_used_captcha_cannot_be_replayed(app, client):
 
 def test_votes_from_one_address_are_limited(app, monkeypatch):
     stage = voting_round()
-    monkeypatch.setattr(public, "VOTES_PER_ADDRESS_PER_HOUR", 2)
+    monkeypatch.setattr(objections_votes, "VOTES_PER_ADDRESS_PER_HOUR", 2)
     entry = stage.nominations[0]
     for _ in range(2):
         assert vote(app, app.test_client(), stage, entry, REMOTE_ADDR="10.3.3.3").status_code == 302
@@ -295,7 +295,7 @@ def test_the_vote_page_before_and_after_voting(app, client):
 def test_vote_counts_are_not_shown_while_voting(app, client):
     stage = voting_round()
     for i in range(3):
-        public.cast_vote(stage.round, stage.nominations[0], f"browser-{i}", f"10.0.0.{i}")
+        objections_votes.cast_vote(stage.round, stage.nominations[0], f"browser-{i}", f"10.0.0.{i}")
     page = text_of(client.get(f"/awards/{stage.round.id}/vote"))
     assert "票数" in page and not re.search(r"3\s*票", page)
 

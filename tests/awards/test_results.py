@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from sqlalchemy import text
 
-from innovation_hub.awards import assignment, judging, lifecycle, public, queries, scoring, snapshot
+from innovation_hub.awards import assignment, judge_scores, lifecycle, objections_votes, queries, scoring, snapshot
 from innovation_hub.awards.models import Certificate, RoundState, VoteStage
 from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
@@ -40,7 +40,7 @@ def test_the_ranking_is_rank_entries_on_the_stored_submitted_scores(app):
     helpers.score_all(stage, spread_points)
     # Noise the ranking must ignore: a reopened (unsubmitted) assignment and a conflict set after scoring.
     rows = helpers.assignments(stage.round)
-    judging.reopen_score(stage.admin, rows[0], "复核")
+    judge_scores.reopen_score(stage.admin, rows[0], "复核")
     assignment.set_conflict(stage.admin, rows[-1].nomination, db.session.get(type(stage.admin), rows[-1].judge_id),
                             "事后发现利益关系")
     expected = scoring.rank_entries(
@@ -67,8 +67,8 @@ def test_public_votes_enter_the_final_score(app):
     stage = helpers.build(entries=2, judges=1, public_vote=True, vote_stage=VoteStage.SCORING, vote_weight="0.8")
     first, second = stage.nominations
     for i in range(4):
-        public.cast_vote(stage.round, first, f"token-{i}", f"10.0.0.{i}")
-    public.cast_vote(stage.round, second, "token-0", "10.0.0.9")
+        objections_votes.cast_vote(stage.round, first, f"token-{i}", f"10.0.0.{i}")
+    objections_votes.cast_vote(stage.round, second, "token-0", "10.0.0.9")
     helpers.score_all(stage, lambda j, n, c: MAXES[c] / 2)  # both entries 50 of 100
     by_id = {r.entry_id: r for r in queries.ranking(stage.round).entries}
     assert (by_id[first.id].votes, by_id[second.id].votes) == (4, 1)
@@ -143,7 +143,7 @@ def test_disputed_entries_are_those_whose_judges_disagree(app):
 def test_progress_per_judge_and_per_entry(app):
     stage = helpers.build(entries=2, judges=2)
     first = helpers.assignments(stage.round, stage.judges[0])[0]
-    judging.save_scores(stage.judges[0], first, {c.id: 1 for c in stage.round.criteria}, submit=True)
+    judge_scores.save_scores(stage.judges[0], first, {c.id: 1 for c in stage.round.criteria}, submit=True)
     assert [(p.number, p.assigned, p.submitted) for p in queries.judge_progress(stage.round)] == [(1, 2, 1), (2, 2, 0)]
     assert [(p.assigned, p.submitted, p.short) for p in queries.entry_progress(stage.round)] == [
         (2, 1, False), (2, 0, False)]
@@ -155,4 +155,5 @@ def test_progress_per_judge_and_per_entry(app):
 
 def test_a_blind_round_gives_judges_no_studio(app):
     stage = helpers.build(entries=1, judges=1, blind=True)
-    assert [e.studio_name for e in queries.judge_assignments(stage.judges[0], stage.round)] == [None]
+    # Not an empty field: the row has no studio field at all.
+    assert [hasattr(e, "studio_name") for e in queries.judge_assignments(stage.judges[0], stage.round)] == [False]

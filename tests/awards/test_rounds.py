@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from innovation_hub.audit.models import AuditEntry
-from innovation_hub.awards import assignment, eligibility, lifecycle, public, services
+from innovation_hub.awards import assignment, lifecycle, nominating, objections_votes, services
 from innovation_hub.awards.models import Certificate, ResultSnapshot, RoundState
 from innovation_hub.awards.services import AwardError, CriterionData, RoundData
 from innovation_hub.errors import PermissionDenied
@@ -115,7 +115,7 @@ def test_back_to_draft_only_without_nominations(app):
     stage = helpers.build(entries=1, until="nominating")
     with pytest.raises(AwardError, match="已有 1 项成果被推荐"):
         lifecycle.back_to_draft(stage.admin, stage.round)
-    eligibility.withdraw(stage.admin, stage.nominations[0])
+    nominating.withdraw(stage.admin, stage.nominations[0])
     lifecycle.back_to_draft(stage.admin, stage.round)
     assert stage.round.state is S.DRAFT
 
@@ -125,11 +125,11 @@ def test_start_scoring_conditions(app):
     lifecycle.close_nominations(stage.admin, stage.round)
     with pytest.raises(AwardError, match="还有 2 项推荐未完成资格审核"):
         lifecycle.start_scoring(stage.admin, stage.round)
-    eligibility.qualify(stage.admin, stage.nominations[0], False, "不属于技术创新成果")
-    eligibility.qualify(stage.admin, stage.nominations[1], False, "材料不全")
+    nominating.qualify(stage.admin, stage.nominations[0], False, "不属于技术创新成果")
+    nominating.qualify(stage.admin, stage.nominations[1], False, "材料不全")
     with pytest.raises(AwardError, match="没有审核通过的参评成果"):
         lifecycle.start_scoring(stage.admin, stage.round)
-    eligibility.qualify(stage.admin, stage.nominations[1], True)
+    nominating.qualify(stage.admin, stage.nominations[1], True)
     with pytest.raises(AwardError, match="请先添加评委"):
         lifecycle.start_scoring(stage.admin, stage.round)
     judge = gen_judge()
@@ -145,9 +145,9 @@ def test_close_scoring_reports_missing_scores_and_force_records_the_count(app):
     stage = helpers.build(entries=2, judges=2)
     first = helpers.assignments(stage.round)[0]
     helpers.score_all(stage, submit=False)
-    from innovation_hub.awards import judging
+    from innovation_hub.awards import judge_scores
 
-    judging.save_scores(db.session.get(type(stage.admin), first.judge_id), first, {}, submit=True)
+    judge_scores.save_scores(db.session.get(type(stage.admin), first.judge_id), first, {}, submit=True)
     with pytest.raises(AwardError, match="还有 3 份评审未提交（评委 1 号：《参评成果2》；评委 2 号：《参评成果1》"):
         lifecycle.close_scoring(stage.admin, stage.round)
     assert stage.round.state is S.SCORING
@@ -177,11 +177,11 @@ def test_finalise_waits_for_the_publicity_period_and_answered_objections(app):
     helpers.to_publicity(stage)
     with pytest.raises(AwardError, match="公示期满后才能表彰"):
         lifecycle.finalise(stage.admin, stage.round)
-    objection = public.file_objection(stage.round, None, "张三", "13900000000", "成果数据有误", "10.0.0.1")
+    objection = objections_votes.file_objection(stage.round, None, "张三", "13900000000", "成果数据有误", "10.0.0.1")
     helpers.end_publicity(stage.round)
     with pytest.raises(AwardError, match="还有 1 条异议未答复"):
         lifecycle.finalise(stage.admin, stage.round)
-    public.answer_objection(stage.admin, objection, "经核实，数据无误")
+    objections_votes.answer_objection(stage.admin, objection, "经核实，数据无误")
     lifecycle.finalise(stage.admin, stage.round)
     assert stage.round.state is S.FINAL
 

@@ -19,9 +19,9 @@ def test_the_upgraded_schema_matches_the_models(app):
 
 def test_seed_demo_force_clears_award_rows_before_users_and_achievements(app):
     stage = helpers.build(entries=1, judges=1, public_vote=True, vote_stage=VoteStage.SCORING)
-    from innovation_hub.awards import public
+    from innovation_hub.awards import objections_votes
 
-    public.cast_vote(stage.round, stage.nominations[0], "browser-a", "10.0.0.1")
+    objections_votes.cast_vote(stage.round, stage.nominations[0], "browser-a", "10.0.0.1")
     helpers.score_all(stage)
     with write_transaction() as session:
         _clear_site(session)  # foreign keys are enforced: award rows refer to users and achievements

@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from innovation_hub.awards import eligibility, lifecycle
+from innovation_hub.awards import lifecycle, nominating
 from innovation_hub.awards.models import Nomination, NominationState
 from innovation_hub.extensions import db
 from innovation_hub.models import RecordStatus
@@ -85,10 +85,10 @@ def test_nominate_then_withdraw(open_round, client):
 
 def test_withdrawing_after_the_deadline_or_for_another_studio_is_refused(open_round, client):
     r = open_round["round"]
-    theirs = eligibility.nominate(open_round["admin"], r, gen_achievement(open_round["yi"], "乙的成果"))
+    theirs = nominating.nominate(open_round["admin"], r, gen_achievement(open_round["yi"], "乙的成果"))
     response = client.post(f"/studio/awards/nominations/{theirs.id}/withdraw")
     assert response.status_code == 403 and "只能撤回本工作室的推荐" in response.get_data(as_text=True)
-    ours = eligibility.nominate(open_round["admin"], r, gen_achievement(open_round["jia"], "甲的成果"))
+    ours = nominating.nominate(open_round["admin"], r, gen_achievement(open_round["jia"], "甲的成果"))
     lifecycle.close_nominations(open_round["admin"], r)
     response = client.post(f"/studio/awards/nominations/{ours.id}/withdraw")
     assert response.status_code == 400 and "不能撤回推荐" in response.get_data(as_text=True)
@@ -98,7 +98,7 @@ def test_withdrawing_after_the_deadline_or_for_another_studio_is_refused(open_ro
 def test_the_per_studio_limit_is_shown_and_enforced(open_round, client):
     r = open_round["round"]
     first, second, third = (gen_achievement(open_round["jia"], f"成果{i}", year=2023) for i in range(3))
-    eligibility.nominate(open_round["admin"], r, gen_achievement(open_round["yi"], "乙的成果"))  # not ours: not counted
+    nominating.nominate(open_round["admin"], r, gen_achievement(open_round["yi"], "乙的成果"))  # not ours: not counted
     for achievement in (first, second):
         assert client.post(nominate_url(r, achievement)).status_code == 302
     page = client.get("/studio/awards/").get_data(as_text=True)
@@ -128,9 +128,9 @@ def test_another_studios_or_an_ineligible_achievement_is_refused(open_round, cli
 
 def test_a_rejection_shows_its_reason(open_round, client):
     r, admin = open_round["round"], open_round["admin"]
-    nomination = eligibility.nominate(admin, r, gen_achievement(open_round["jia"], "甲的成果"))
+    nomination = nominating.nominate(admin, r, gen_achievement(open_round["jia"], "甲的成果"))
     lifecycle.close_nominations(admin, r)
-    eligibility.qualify(admin, nomination, False, "证明材料不全，缺少应用证明")
+    nominating.qualify(admin, nomination, False, "证明材料不全，缺少应用证明")
     page = client.get("/studio/awards/").get_data(as_text=True)
     row = page.split(f'id="nomination-{nomination.id}"', 1)[1].split("</tr>", 1)[0]
     assert "未通过" in row and "理由：证明材料不全，缺少应用证明" in row

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, text, update
 from innovation_hub import search
 from innovation_hub.accounts.models import User
 from innovation_hub.audit.models import AuditEntry
-from innovation_hub.awards import lifecycle, public
+from innovation_hub.awards import lifecycle, objections_votes
 from innovation_hub.awards.models import (
     Assignment,
     AwardRound,
@@ -73,7 +73,7 @@ def site(app) -> Site:
     voting = helpers.build(entries=2, judges=1, public_vote=True, vote_stage=VoteStage.SCORING)
     helpers.score_all(voting, distinct_points)
     for n in range(3):
-        public.cast_vote(voting.round, voting.nominations[n % 2], f"browser-{n}", f"10.0.0.{n}")
+        objections_votes.cast_vote(voting.round, voting.nominations[n % 2], f"browser-{n}", f"10.0.0.{n}")
     studio = finished.studios[0]
     studio_user = gen_user("studio-a", "studio", studio=studio)
     draft = gen_achievement(studio, "待提交的成果", status=RecordStatus.DRAFT)
@@ -366,11 +366,11 @@ def test_votes_for_another_rounds_entry_or_in_a_round_without_a_vote_and_over_th
         session.add_all([Vote(round_id=site.voting.round.id, nomination_id=site.voting.nominations[0].id,
                               token_hash=f"{n:064d}", address="10.2.2.2", day=day,
                               created_at=now - timedelta(minutes=50 - n))
-                         for n in range(public.VOTES_PER_ADDRESS_PER_HOUR + 1)])
+                         for n in range(objections_votes.VOTES_PER_ADDRESS_PER_HOUR + 1)])
     change(update(AwardRound).where(AwardRound.id == site.published.round.id).values(public_vote=False),
            update(Vote).where(Vote.nomination_id == elsewhere.id).values(round_id=site.published.round.id))
     lines = found("votes")
-    limit = public.VOTES_PER_ADDRESS_PER_HOUR
+    limit = objections_votes.VOTES_PER_ADDRESS_PER_HOUR
     assert lines == [
         f"评选“{site.published.round.name}”的 1 张票（参评成果 #{elsewhere.id}）：该评选不设公众投票",
         f"网络地址 10.2.2.2 在一小时内投票 {limit + 1} 次，超过每小时 {limit} 次的上限",

@@ -1,11 +1,11 @@
-"""The administrator's ballot codes (投票码) of a round (routes of admin.bp): batches issued, printed, downloaded,
-voided. The codes are derived again for each print or download (ballots.reveal_codes, audit-logged)."""
+"""评选管理 → 投票码: a round's ballot-code batches, issued, printed, downloaded and voided. The codes are derived
+again for each print or download (ballots.reveal_codes, audit-logged)."""
 
 from __future__ import annotations
 
 from io import BytesIO
 
-from flask import current_app, flash, render_template, send_file, url_for
+from flask import current_app, render_template, send_file, url_for
 from flask_login import current_user
 
 from ...accounts.models import Role
@@ -14,8 +14,10 @@ from ...sheets import Column, SheetSpec
 from .. import ballots, certificates
 from ..forms import admin as forms
 from ..models import AwardRound, BallotBatch
-from ..services import AwardError
-from .admin import back, bp, invalid, own_or_404, refused, round_or_404
+from .admin_site import PageRoutes, back, invalid, own_or_404, refusal, round_or_404
+from .service_call import run_service
+
+routes = PageRoutes()
 
 
 def _ballots_page(award_round: AwardRound, form: forms.BallotBatchForm | None = None,
@@ -29,28 +31,26 @@ def _ballots_page(award_round: AwardRound, form: forms.BallotBatchForm | None = 
     )
 
 
-@bp.get("/<int:round_id>/ballots")
+@routes.get("/<int:round_id>/ballots")
 @roles_required(Role.ADMIN)
 def ballots_page(round_id: int):
     return _ballots_page(round_or_404(round_id))
 
 
-@bp.post("/<int:round_id>/ballots")
+@routes.post("/<int:round_id>/ballots")
 @roles_required(Role.ADMIN)
 def ballot_issue(round_id: int):
     award_round = round_or_404(round_id)
     form = forms.BallotBatchForm()
     if not form.validate_on_submit():
         return invalid(form, _ballots_page, award_round, form)
-    try:
-        batch = ballots.issue_batch(current_user, award_round, form.size.data, form.label.data)
-    except AwardError as error:
-        return refused(error, _ballots_page, award_round, form)
-    flash(f"已生成批次“{batch.label}”的 {batch.size} 个投票码，请打印或下载后发放", "success")
-    return back(".ballots_page", award_round)
+    return run_service(lambda: ballots.issue_batch(current_user, award_round, form.size.data, form.label.data),
+                       lambda batch: back(".ballots_page", award_round,
+                                          f"已生成批次“{batch.label}”的 {batch.size} 个投票码，请打印或下载后发放"),
+                       refusal(_ballots_page, award_round, form))
 
 
-@bp.post("/<int:round_id>/ballots/<int:batch_id>/void")
+@routes.post("/<int:round_id>/ballots/<int:batch_id>/void")
 @roles_required(Role.ADMIN)
 def ballot_void(round_id: int, batch_id: int):
     award_round = round_or_404(round_id)
@@ -58,13 +58,13 @@ def ballot_void(round_id: int, batch_id: int):
     form = forms.ReasonForm()
     if not form.validate_on_submit():
         return invalid(form, _ballots_page, award_round, None, (batch.id, form))
-    try:
-        dropped = ballots.void_batch(current_user, batch, form.reason.data)
-    except AwardError as error:
-        return refused(error, _ballots_page, award_round, None, (batch.id, form))
-    dropped_text = f"，已投出的 {dropped} 票不再计入" if dropped else ""
-    flash(f"已作废批次“{batch.label}”：未使用的投票码不能再投票{dropped_text}", "success")
-    return back(".ballots_page", award_round)
+
+    def voided(dropped: int):
+        dropped_text = f"，已投出的 {dropped} 票不再计入" if dropped else ""
+        return back(".ballots_page", award_round, f"已作废批次“{batch.label}”：未使用的投票码不能再投票{dropped_text}")
+
+    return run_service(lambda: ballots.void_batch(current_user, batch, form.reason.data), voided,
+                       refusal(_ballots_page, award_round, None, (batch.id, form)))
 
 
 def _vote_url(award_round: AwardRound) -> str:
@@ -88,7 +88,7 @@ def _code_sheet(batch: BallotBatch, award_round: AwardRound) -> SheetSpec:
     ))
 
 
-@bp.get("/<int:round_id>/ballots/<int:batch_id>.xlsx")
+@routes.get("/<int:round_id>/ballots/<int:batch_id>.xlsx")
 @roles_required(Role.ADMIN)
 def ballot_download(round_id: int, batch_id: int):
     award_round = round_or_404(round_id)
@@ -107,7 +107,7 @@ def ballot_download(round_id: int, batch_id: int):
                      as_attachment=True, download_name=f"{award_round.name}-投票码-{batch.label}.xlsx")
 
 
-@bp.get("/<int:round_id>/ballots/<int:batch_id>/print")
+@routes.get("/<int:round_id>/ballots/<int:batch_id>/print")
 @roles_required(Role.ADMIN)
 def ballot_print(round_id: int, batch_id: int):
     award_round = round_or_404(round_id)

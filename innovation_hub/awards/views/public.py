@@ -7,10 +7,11 @@ from flask import Blueprint, abort, current_app, flash, jsonify, redirect, rende
 from flask_login import current_user, login_required
 
 from ...security import client_address
-from .. import ballots, blind, captcha, certificates, public, publication, voter
+from .. import ballots, blind, captcha, certificates, objections_votes, publication, voter
 from ..forms.public import BallotForm, ObjectionForm, VoteForm
 from ..models import PublicityShows, RoundState
 from ..services import AwardError
+from .service_call import run_service
 
 bp = Blueprint("awards", __name__, url_prefix="/awards")
 api_bp = Blueprint("awards_api", __name__, url_prefix="/api/v1/awards")
@@ -69,15 +70,17 @@ def file_objection(round_id: int):
     form.offer(publication.published_entries(frozen))
     if not form.validate():
         return _publicity_page(award_round, frozen, form, "请检查下面标出的内容"), 400
-    try:
-        objection = public.file_objection(
-            award_round, publication.entry_of(award_round, form.entry.data), form.name.data, form.contact.data,
-            form.reason.data, client_address())
-    except AwardError as refused:  # closed period (400) or the per-address limit (429): what was typed stays
-        return _publicity_page(award_round, frozen, form, refused.description), refused.code
-    flash(f"已收到您的异议，受理编号 {publication.objection_reference(objection)}。"
-          "工作人员将核实处理，并通过您留下的联系方式答复。", "success")
-    return redirect(url_for(".publicity", round_id=award_round.id, _anchor="objection"))
+
+    def filed(objection):
+        flash(f"已收到您的异议，受理编号 {publication.objection_reference(objection)}。"
+              "工作人员将核实处理，并通过您留下的联系方式答复。", "success")
+        return redirect(url_for(".publicity", round_id=award_round.id, _anchor="objection"))
+
+    # Refused for a closed period (400) or the per-address limit (429): what was typed stays.
+    return run_service(lambda: objections_votes.file_objection(
+        award_round, publication.entry_of(award_round, form.entry.data), form.name.data, form.contact.data,
+        form.reason.data, client_address()), filed,
+        lambda refused: (_publicity_page(award_round, frozen, form, refused.description), refused.code))
 
 
 # ---------------------------------------------------------------- the public vote
@@ -99,7 +102,8 @@ def _vote_page(award_round, error: str | None = None, status: int = 200, ballot:
     return render_template("awards/public/vote.html", round=award_round, error=error, is_open=is_open,
                            ballot_mode=ballot_mode, ballot=ballot, challenge=challenge, entries=entries, voted=voted,
                            chosen=set(ballot.entries.data or ()), vote_over=publication.vote_over(award_round),
-                           refusal=public.vote_refusal(award_round), schedule=publication.vote_schedule(award_round),
+                           refusal=objections_votes.vote_refusal(award_round),
+                           schedule=publication.vote_schedule(award_round),
                            offers=publication.offers(award_round)), status
 
 
@@ -127,17 +131,25 @@ def cast_vote(round_id: int):
     nomination = publication.entry_of(award_round, form.entry.data)
     try:
         captcha.check(form.captcha_token.data, form.captcha_answer.data, voter.captcha_binding(award_round, token),
-                      current_app.secret_key, public.spend_captcha)
-        if nomination is None:
-            raise AwardError("该成果不是本次评选的参评成果")
-        public.cast_vote(award_round, nomination, token, client_address())
+                      current_app.secret_key, objections_votes.spend_captcha)
     except captcha.CaptchaError as wrong:  # spent or not, the page draws a new question
         return _vote_page(award_round, str(wrong), 400)
-    except AwardError as refused:  # voted today already, closed (400) or the per-address limit (429)
-        return _vote_page(award_round, refused.description, refused.code)
-    title = blind.title_of(nomination, not public.shows_studios(award_round))
-    flash(f"投票成功！感谢您为《{title}》投票。每项成果每天可投一票。", "success")
-    return redirect(url_for(".vote_gallery", round_id=award_round.id, _anchor=f"entry-{nomination.id}"))
+
+    def voted(_):
+        title = blind.title_of(nomination, not objections_votes.shows_studios(award_round))
+        flash(f"投票成功！感谢您为《{title}》投票。每项成果每天可投一票。", "success")
+        return redirect(url_for(".vote_gallery", round_id=award_round.id, _anchor=f"entry-{nomination.id}"))
+
+    # Refused: not an entry, voted today already, closed (400) or the per-address limit (429).
+    return run_service(lambda: objections_votes.cast_vote(award_round, _entry_or_refuse(nomination), token,
+                                                          client_address()),
+                       voted, lambda refused: _vote_page(award_round, refused.description, refused.code))
+
+
+def _entry_or_refuse(nomination):
+    if nomination is None:
+        raise AwardError("该成果不是本次评选的参评成果")
+    return nomination
 
 
 def _cast_ballot(award_round):
@@ -147,16 +159,18 @@ def _cast_ballot(award_round):
     if not form.validate():
         return _vote_page(award_round, next(iter(form.errors.values()))[0], 400, form)
     chosen = [publication.entry_of(award_round, n) for n in form.entries.data]
-    try:
-        if any(n is None for n in chosen):
-            raise AwardError("该成果不是本次评选的参评成果")
-        ballots.cast_ballot(award_round, form.code.data, chosen, client_address())
-    except AwardError as refused:  # wrong, used or void code, too many choices (400), too many wrong codes (429)
-        return _vote_page(award_round, refused.description, refused.code, form)
-    hidden = not public.shows_studios(award_round)
-    titles = "、".join(f"《{blind.title_of(n, hidden)}》" for n in chosen)
-    flash(f"投票成功！您的投票码已使用，本次为 {len(chosen)} 项成果各投一票：{titles}。感谢参与！", "success")
-    return redirect(url_for(".vote_gallery", round_id=award_round.id))
+
+    def cast(_):
+        hidden = not objections_votes.shows_studios(award_round)
+        titles = "、".join(f"《{blind.title_of(n, hidden)}》" for n in chosen)
+        flash(f"投票成功！您的投票码已使用，本次为 {len(chosen)} 项成果各投一票：{titles}。感谢参与！", "success")
+        return redirect(url_for(".vote_gallery", round_id=award_round.id))
+
+    # Refused: not an entry, a wrong, used or void code, too many choices (400), too many wrong codes (429).
+    return run_service(
+        lambda: ballots.cast_ballot(award_round, form.code.data, [_entry_or_refuse(n) for n in chosen],
+                                    client_address()),
+        cast, lambda refused: _vote_page(award_round, refused.description, refused.code, form))
 
 
 # ---------------------------------------------------------------- results and certificates

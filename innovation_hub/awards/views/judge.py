@@ -2,7 +2,7 @@
 
 Every entry route finds the entry through the judge's own assignment and answers 404 when there is none, when
 the judge declared or was given a conflict on it, or when it is an entry of the judge's own studio or host unit:
-a judge never learns what such an entry is. State changes go through awards.judging and awards.assignment.
+a judge never learns what such an entry is. State changes go through awards.judge_scores and awards.assignment.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from ...extensions import db
 from ...models import local_time, utcnow
 from ...security import roles_required
 from .. import assignment as assigning
-from .. import blind, judging, queries
+from .. import blind, judge_scores, queries, scoring
 from ..conflicts import standing_conflict
-from ..forms.judging import ConflictForm, points_text, score_form
+from ..forms.judge import ConflictForm, points_text, score_form
 from ..models import Assignment, AwardRound, NominationState, RoundJudge, RoundState
-from ..services import AwardError
+from .service_call import run_service
 
 bp = Blueprint("judging", __name__, url_prefix="/judge")
 
@@ -101,17 +101,17 @@ def _progress(entries: list[queries.JudgeEntry]) -> dict:
 
 def _weighted(criteria, values: dict[int, str]) -> tuple[str, str, int]:
     """(weighted total of the readable in-range values, full marks, criteria scored), as the page's JS computes it."""
-    total, scored = Decimal(0), 0
+    given = []
     for c in criteria:
         try:
             points = Decimal((values.get(c.id) or "").strip())
         except InvalidOperation:
             continue
         if points.is_finite() and 0 <= points <= c.max_points:
-            total += c.weight * points
-            scored += 1
-    full = sum((c.weight * c.max_points for c in criteria), Decimal(0))
-    return points_text(total.quantize(Decimal("0.01"))), points_text(full.quantize(Decimal("0.01"))), scored
+            given.append((c.weight, points))
+    total = Decimal(scoring.weighted_total(given))
+    full = Decimal(scoring.weighted_total((c.weight, Decimal(c.max_points)) for c in criteria))
+    return points_text(total.quantize(Decimal("0.01"))), points_text(full.quantize(Decimal("0.01"))), len(given)
 
 
 def _entry_page(a: Assignment, form=None, conflict_form=None, error: str = "", typed=(), status: int = 200):
@@ -173,17 +173,20 @@ def score(nomination_id: int):
     submit = bool(form.submit_scores.data)
     if not submit and not form.save_draft.data:
         return _entry_page(a, form, error="请点击“保存草稿”或“提交评分”", status=400)
-    try:
-        judging.save_scores(current_user, a, form.points(request.form), submit=submit)
-    except AwardError as refused:
-        db.session.expire_all()  # what the refused call changed in memory was rolled back: show what is stored
+
+    def refused(error):
         locked = a.is_submitted or a.round.state is not S.SCORING  # the form is not shown: list what was typed
-        return _entry_page(a, form, error=refused.description, typed=form.typed() if locked else (), status=400)
-    if submit:
-        flash(f"《{_title(a)}》的评分已提交并锁定。", "success")
-    else:
-        flash(f"已保存《{_title(a)}》的评分草稿；全部指标打分后请点击“提交评分”。", "success")
-    return redirect(url_for(".entry", nomination_id=nomination_id))
+        return _entry_page(a, form, error=error.description, typed=form.typed() if locked else (), status=400)
+
+    def saved(_):
+        if submit:
+            flash(f"《{_title(a)}》的评分已提交并锁定。", "success")
+        else:
+            flash(f"已保存《{_title(a)}》的评分草稿；全部指标打分后请点击“提交评分”。", "success")
+        return redirect(url_for(".entry", nomination_id=nomination_id))
+
+    return run_service(lambda: judge_scores.save_scores(current_user, a, form.points(request.form), submit=submit),
+                       saved, refused)
 
 
 @bp.post("/entries/<int:nomination_id>/conflict")
@@ -193,11 +196,14 @@ def declare_conflict(nomination_id: int):
     conflict_form = ConflictForm(formdata=request.form)
     if not conflict_form.validate_on_submit():
         return _entry_page(a, conflict_form=conflict_form, status=400)
-    try:
-        assigning.declare_conflict(current_user, a, conflict_form.reason.data)
-    except AwardError as refused:
-        db.session.expire_all()
-        conflict_form.reason.errors = [refused.description]
+
+    def refused(error):
+        conflict_form.reason.errors = [error.description]
         return _entry_page(a, conflict_form=conflict_form, status=400)
-    flash(f"已对《{_title(a)}》申报回避，该成果已从您的评审列表中移除，管理员将重新分配评委。", "success")
-    return redirect(url_for(".round_entries", round_id=a.round_id))
+
+    def declared(_):
+        flash(f"已对《{_title(a)}》申报回避，该成果已从您的评审列表中移除，管理员将重新分配评委。", "success")
+        return redirect(url_for(".round_entries", round_id=a.round_id))
+
+    return run_service(lambda: assigning.declare_conflict(current_user, a, conflict_form.reason.data), declared,
+                       refused)

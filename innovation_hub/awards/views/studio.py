@@ -1,7 +1,7 @@
 """The studio's award pages (推荐申报): open rounds, eligible achievements, nominations and their state.
 
-The eligibility rules are shown before anything is submitted (awards.eligibility.eligibility); nominating and
-withdrawing go through awards.eligibility, which refuses another studio's achievement (403) or an ineligible one
+The eligibility rules are shown before anything is submitted (awards.nominating.eligibility); nominating and
+withdrawing go through awards.nominating, which refuses another studio's achievement (403) or an ineligible one
 (400) with a Chinese message, shown on the page.
 """
 
@@ -20,10 +20,10 @@ from ...errors import PermissionDenied
 from ...extensions import db
 from ...models import RecordStatus, local_time, utcnow
 from ...security import roles_required
-from .. import eligibility, queries
-from ..forms.judging import ConfirmForm
+from .. import nominating, queries
+from ..forms.judge import ConfirmForm
 from ..models import AwardRound, Nomination, NominationState, RoundState
-from ..services import AwardError
+from .service_call import run_service
 
 bp = Blueprint("nominating", __name__, url_prefix="/studio/awards")
 
@@ -59,8 +59,8 @@ def _open_rounds(studio) -> list[OpenRound]:
     achievements = list(db.session.scalars(select(Achievement).where(
         Achievement.studio_id == studio.id, Achievement.status == RecordStatus.APPROVED)
         .order_by(Achievement.year.desc(), Achievement.id.desc())))
-    return [OpenRound(r, eligibility.studio_nomination_count(r, studio.id),
-                      [(a, eligibility.eligibility(r, a)) for a in achievements]) for r in rounds]
+    return [OpenRound(r, nominating.studio_nomination_count(r, studio.id),
+                      [(a, nominating.eligibility(r, a)) for a in achievements]) for r in rounds]
 
 
 def _outcome(nomination: Nomination, excellent: dict[int, set[int]]) -> str | None:
@@ -96,20 +96,27 @@ def home():
     return _home()
 
 
+def _refused(error):
+    return _home(error=error.description, status=400)
+
+
+def _done(message: str):
+    def answer(_):
+        flash(message, "success")
+        return redirect(url_for(".home"))
+    return answer
+
+
 @bp.post("/rounds/<int:round_id>/achievements/<int:achievement_id>/nominate")
 @roles_required(Role.STUDIO)
 def nominate(round_id: int, achievement_id: int):
     _studio()
     award_round = db.get_or_404(AwardRound, round_id)
     achievement = db.get_or_404(Achievement, achievement_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            eligibility.nominate(current_user, award_round, achievement)
-        except AwardError as refused:
-            db.session.expire_all()
-            return _home(error=refused.description, status=400)
-        flash(f"已将《{achievement.title}》推荐参加“{award_round.name}”，等待资格审核；申报截止前可以撤回。", "success")
-    return redirect(url_for(".home"))
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".home"))
+    done = f"已将《{achievement.title}》推荐参加“{award_round.name}”，等待资格审核；申报截止前可以撤回。"
+    return run_service(lambda: nominating.nominate(current_user, award_round, achievement), _done(done), _refused)
 
 
 @bp.post("/nominations/<int:nomination_id>/withdraw")
@@ -117,11 +124,7 @@ def nominate(round_id: int, achievement_id: int):
 def withdraw(nomination_id: int):
     _studio()
     nomination = db.get_or_404(Nomination, nomination_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            eligibility.withdraw(current_user, nomination)
-        except AwardError as refused:
-            db.session.expire_all()
-            return _home(error=refused.description, status=400)
-        flash(f"已撤回《{nomination.title}》的推荐；申报截止前可以重新推荐。", "success")
-    return redirect(url_for(".home"))
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for(".home"))
+    done = f"已撤回《{nomination.title}》的推荐；申报截止前可以重新推荐。"
+    return run_service(lambda: nominating.withdraw(current_user, nomination), _done(done), _refused)
