@@ -6,7 +6,7 @@ import pytest
 from flask import g
 
 from innovation_hub import create_app
-from innovation_hub.extensions import db, upgrade_schema
+from innovation_hub.extensions import db
 
 from .databases import SECRET_KEY, TEST_CONFIG, demo_site, postgres, sqlite_template
 
@@ -54,7 +54,9 @@ def database_url(request, monkeypatch, tmp_path):
 @pytest.fixture
 def app(request, tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("INNOVATION_HUB_INSTANCE", str(tmp_path / "instance"))
-    if sqlite_template is not None:  # already migrated: upgrade_schema() below finds it current
+    # A copy of a database the migrations made once per session (tests/awards/test_schema.py checks that
+    # they give exactly the models' schema): no migration runs per test.
+    if sqlite_template is not None:
         (demo_site if _seeded(request) else sqlite_template).copy_to(tmp_path / "instance")
     app = create_app(dict(TEST_CONFIG))
 
@@ -67,10 +69,17 @@ def app(request, tmp_path, monkeypatch, database_url):
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_login_per_request)
 
     with app.app_context():
-        upgrade_schema()
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def search_index(app):
+    """The site as it runs: each write's search jobs applied to the index as it commits (TEST_CONFIG leaves
+    them in the log for the next search). For tests of indexing itself and of what a commit makes findable."""
+    app.config["SEARCH_DRAIN_AFTER_WRITES"] = True
+    return app
 
 
 @pytest.fixture

@@ -63,7 +63,7 @@ class Site:
 
 
 @pytest.fixture
-def site(app) -> Site:
+def site(app, search_index) -> Site:  # a consistent site has its index
     finished = helpers.build(entries=4, judges=3, quota=2)
     helpers.to_publicity(finished, distinct_points)
     helpers.end_publicity(finished.round)
