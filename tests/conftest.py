@@ -78,7 +78,10 @@ def app(request, tmp_path, monkeypatch, database_url):
 def search_index(app):
     """The site as it runs: each write's search jobs applied to the index as it commits (TEST_CONFIG leaves
     them in the log for the next search). For tests of indexing itself and of what a commit makes findable."""
+    from innovation_hub import config
+
     app.config["SEARCH_DRAIN_AFTER_WRITES"] = True
+    app.config["SEARCH_LOG_CHECK_SECONDS"] = config.SEARCH_LOG_CHECK_SECONDS
     return app
 
 
