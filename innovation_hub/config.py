@@ -28,6 +28,9 @@ SESSION_MAX_HOURS = 12
 TRUSTED_PROXIES = 0
 # Search (search/): a search answers with what it has after this many seconds, saying it may be incomplete.
 SEARCH_TIME_LIMIT = 3.0
+# After each write transaction, apply its jobs to this server's index at once. Off only in tests that never
+# search: the jobs wait in the change log, and the next search (or reindex, flask check) applies them.
+SEARCH_DRAIN_AFTER_WRITES = True
 # How often (seconds, per process) a search looks whether the change log moved past this server's index.
 SEARCH_LOG_CHECK_SECONDS = 1.0
 # No write transaction stays open longer than this (seconds): a missing log id older than it was rolled back.

@@ -6,9 +6,9 @@ import pytest
 from flask import g
 
 from innovation_hub import create_app
-from innovation_hub.extensions import db, upgrade_schema
+from innovation_hub.extensions import db
 
-from .databases import SECRET_KEY, postgres, sqlite_template
+from .databases import SECRET_KEY, TEST_CONFIG, demo_site, postgres, sqlite_template
 
 
 def pytest_report_header(config):
@@ -20,18 +20,31 @@ def pytest_sessionfinish(session, exitstatus):
         postgres.close()
     if sqlite_template is not None:
         sqlite_template.close()
+    demo_site.close()
 
 
 @pytest.fixture
-def database_url(monkeypatch):
-    """The test's own database: None for the instance folder's SQLite file, else a fresh PostgreSQL one.
+def demo_seed(request):
+    """Asked for by a test, its site starts as `flask seed-demo` left it (seeded once per session, copied
+    per test); the fixture's value is that run's SeedRecord (output, exit code, summary)."""
+    return demo_site.record
+
+
+def _seeded(request) -> bool:
+    return "demo_seed" in request.fixturenames
+
+
+@pytest.fixture
+def database_url(request, monkeypatch, tmp_path):
+    """The test's own database: None for the instance folder's SQLite file, else a fresh PostgreSQL one
+    (a copy of the demo site's with `demo_seed`).
 
     Set in the environment, so every app the test creates (and every process it starts) uses it.
     """
     if postgres is None:
         yield None
         return
-    url = postgres.create()
+    url = demo_site.copy_to(tmp_path / "instance") if _seeded(request) else postgres.create()
     monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", url)
     monkeypatch.setenv("FLASK_SECRET_KEY", SECRET_KEY)
     yield url
@@ -39,11 +52,13 @@ def database_url(monkeypatch):
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch, database_url):
+def app(request, tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("INNOVATION_HUB_INSTANCE", str(tmp_path / "instance"))
+    # A copy of a database the migrations made once per session (tests/awards/test_schema.py checks that
+    # they give exactly the models' schema): no migration runs per test.
     if sqlite_template is not None:
-        sqlite_template.copy_to(tmp_path / "instance")  # already migrated: upgrade_schema() below finds it current
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+        (demo_site if _seeded(request) else sqlite_template).copy_to(tmp_path / "instance")
+    app = create_app(dict(TEST_CONFIG))
 
     def _fresh_login_per_request():
         # Requests reuse this fixture's app context (and so `g`); in production each request has
@@ -54,10 +69,20 @@ def app(tmp_path, monkeypatch, database_url):
     app.before_request_funcs.setdefault(None, []).insert(0, _fresh_login_per_request)
 
     with app.app_context():
-        upgrade_schema()
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def search_index(app):
+    """The site as it runs: each write's search jobs applied to the index as it commits (TEST_CONFIG leaves
+    them in the log for the next search). For tests of indexing itself and of what a commit makes findable."""
+    from innovation_hub import config
+
+    app.config["SEARCH_DRAIN_AFTER_WRITES"] = True
+    app.config["SEARCH_LOG_CHECK_SECONDS"] = config.SEARCH_LOG_CHECK_SECONDS
+    return app
 
 
 @pytest.fixture

@@ -10,10 +10,12 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import weakref
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import event
@@ -28,6 +30,12 @@ if BACKEND not in ("sqlite", "postgresql"):
 ON_POSTGRESQL = BACKEND == "postgresql"
 # Non-SQLite sites must share a configured secret key (every machine signs the same cookies).
 SECRET_KEY = "test-secret-key-not-for-production"
+# Every test app's settings (tests/conftest.py's `app`, and the demo site seeded once per session). Writes
+# leave their search jobs in the log (a quarter of a test's time went to indexing what nothing searched):
+# every search applies them first (it looks at the log each time, not once a second, so a search right after
+# a write finds it); tests of the index itself ask for the site's own behaviour (`search_index`).
+TEST_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+               "SEARCH_DRAIN_AFTER_WRITES": False, "SEARCH_LOG_CHECK_SECONDS": 0}
 
 
 @contextmanager
@@ -97,25 +105,33 @@ class PostgresDatabases:
                 db.engine.dispose()
         self._template_ready = True
 
-    def create(self) -> str:
+    def create(self, name: str | None = None, template: str | None = None) -> str:
+        """A new database (`name`, else a fresh one) copied from `template` (else the migrated, empty one)."""
         if not self._template_ready:
             self._make_template()
-        name = f"ih_test_{os.getpid()}_{next(self._names)}"
         with self._admin() as conn:
-            conn.execute(f"CREATE DATABASE {name} TEMPLATE {self.TEMPLATE}")
+            if name:  # a named one may be left from an interrupted run on a server of one's own (TEST_PG_URL)
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            name = name or f"ih_test_{os.getpid()}_{next(self._names)}"
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {template or self.TEMPLATE}")
         return self._url(name)
 
     def _track(self, dbapi_connection, _record) -> None:
         if hasattr(dbapi_connection, "info"):  # psycopg's; a test may also open SQLite files of its own
             self._connections.add(dbapi_connection)
 
-    def drop(self, url: str) -> None:
+    def release(self, url: str) -> None:
+        """Close the connections still open to `url`'s database (a template must have none)."""
         name = url.rsplit("/", 1)[1]
         # Apps a test made and let go of still hold pooled connections to its database: close them here,
         # not in the garbage collector (psycopg warns there, and the suite turns warnings into errors).
         for connection in list(self._connections):
             if not connection.closed and connection.info.dbname == name:
                 connection.close()
+
+    def drop(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        self.release(url)
         with self._admin() as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
@@ -144,8 +160,6 @@ class SqliteTemplate:
         self._folder: Path | None = None
 
     def _make(self) -> Path:
-        import sqlite3
-
         from innovation_hub import create_app
         from innovation_hub.extensions import db, upgrade_schema
 
@@ -156,9 +170,7 @@ class SqliteTemplate:
                 upgrade_schema()
                 db.session.remove()
                 db.engine.dispose()
-        with sqlite3.connect(folder / self.FILE) as conn:  # everything in the main file, none in the WAL
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.close()
+        checkpoint(folder / self.FILE)
         return folder
 
     def copy_to(self, instance: Path) -> None:
@@ -174,6 +186,143 @@ class SqliteTemplate:
 
 
 sqlite_template = SqliteTemplate() if not ON_POSTGRESQL else None
+
+
+def checkpoint(path: Path) -> None:
+    """Move an SQLite file's WAL into the file itself, so a copy of the file alone has everything."""
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+@dataclass
+class SeedRecord:
+    """What the session's one `flask seed-demo` run printed and returned."""
+
+    exit_code: int
+    output: str
+    progress: list[int]  # the lengths seed_demo gave its progress bars
+    summary: object  # demo.seed.SeedSummary
+
+
+class DemoSite:
+    """The demo site (`flask seed-demo`, ~15 s) made once per session; a test gets a copy of it: the
+    instance folder (database file, search index, proof files) and on PostgreSQL a database copied
+    from the seeded one. Tests of seeding itself (--force, refusal) still seed for real."""
+
+    DATABASE = "ih_demo_template"
+
+    def __init__(self):
+        self._folder: Path | None = None
+        self._record: SeedRecord | None = None
+
+    @property
+    def record(self) -> SeedRecord:
+        if self._record is None:
+            self._make()
+        return self._record
+
+    def _make(self) -> None:
+        from innovation_hub import create_app
+        from innovation_hub.extensions import db, upgrade_schema
+
+        folder = Path(tempfile.mkdtemp(prefix="innovation-hub-test-demo-")) / "instance"
+        settings = {"INNOVATION_HUB_INSTANCE": str(folder)}
+        if postgres is not None:
+            url = postgres.create(self.DATABASE)
+            settings.update(FLASK_SQLALCHEMY_DATABASE_URI=url, FLASK_SECRET_KEY=SECRET_KEY)
+        else:
+            sqlite_template.copy_to(folder)
+        with environment(**settings):  # its index built, as seed-demo leaves a site
+            app = create_app({**TEST_CONFIG, "SEARCH_DRAIN_AFTER_WRITES": True})
+        with app.app_context():
+            upgrade_schema()
+            self._record = _seed_through_the_cli(app)
+            db.session.remove()
+            db.engine.dispose()
+        if postgres is not None:
+            postgres.release(url)
+        else:
+            checkpoint(folder / SqliteTemplate.FILE)
+        self._folder = folder
+
+    def copy_to(self, instance: Path) -> str | None:
+        """Give `instance` the seeded site's files; on PostgreSQL return the URL of a new copy of its database."""
+        if self._folder is None:
+            self._make()
+        shutil.copytree(self._folder, instance, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*-wal", "*-shm"))
+        # The search index came with the folder: registered as this instance folder's own (as a rebuild here
+        # would), not as a copy from another server, which the site would rebuild.
+        label = f"{socket.gethostname()}:{instance.resolve()}"
+        relabel = "UPDATE search_index_positions SET label = %s"
+        if postgres is None:
+            import sqlite3
+
+            with sqlite3.connect(instance / SqliteTemplate.FILE) as conn:
+                conn.execute(relabel.replace("%s", "?"), (label,))
+            conn.close()
+            return None
+        import psycopg
+
+        url = postgres.create(template=self.DATABASE)
+        with psycopg.connect(_plain(url), autocommit=True) as conn:
+            conn.execute(relabel, (label,))
+        return url
+
+    def close(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder.parent, ignore_errors=True)
+
+
+@contextmanager
+def demo_app(instance: Path, config: dict):
+    """An app with `config` on a new copy of the demo site in `instance` (not in its context: callers push
+    one where they need it); on PostgreSQL its database is dropped afterwards."""
+    from innovation_hub import create_app
+
+    url = demo_site.copy_to(instance)
+    settings = {"INNOVATION_HUB_INSTANCE": str(instance)}
+    if url is not None:
+        settings.update(FLASK_SQLALCHEMY_DATABASE_URI=url, FLASK_SECRET_KEY=SECRET_KEY)
+    try:
+        with environment(**settings):
+            app = create_app(config)
+        yield app
+    finally:
+        if url is not None:
+            postgres.drop(url)
+
+
+def _seed_through_the_cli(app) -> SeedRecord:
+    """`flask seed-demo` as a user runs it, keeping what seed_demo returned and the progress bars' lengths."""
+    import pytest
+
+    from innovation_hub import cli
+    from innovation_hub.demo import seed
+
+    progress: list[int] = []
+    summaries: list = []
+    real_progress, real_seed = cli._progress, seed.seed_demo
+
+    def recording_progress(iterable, length, label):
+        progress.append(length)
+        return real_progress(iterable, length, label)
+
+    def recording_seed(**kwargs):
+        summaries.append(real_seed(**kwargs))
+        return summaries[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cli, "_progress", recording_progress)
+        patch.setattr(seed, "seed_demo", recording_seed)
+        result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    return SeedRecord(result.exit_code, result.output, progress, summaries[0])
+
+
+demo_site = DemoSite()
 
 
 @contextmanager

@@ -45,10 +45,12 @@ def init_app(app: Flask) -> None:
 
 
 def _drain_if_jobs_written() -> None:
+    from flask import current_app
+
     from ..extensions import db
     from .outbox import PENDING
 
-    if db.session().info.pop(PENDING, False):
+    if db.session().info.pop(PENDING, False) and current_app.config["SEARCH_DRAIN_AFTER_WRITES"]:
         drain_outbox()
 
 

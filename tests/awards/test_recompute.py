@@ -22,8 +22,9 @@ def recompute(scores: Path, results: dict, tmp_path: Path) -> subprocess.Complet
                           text=True, timeout=120)
 
 
-def test_the_demo_round_recomputes_from_its_export_to_the_published_results(app, runner, client, tmp_path):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+def test_the_demo_round_recomputes_from_its_export_to_the_published_results(app, runner, client, tmp_path,
+                                                                            demo_seed):
+    assert demo_seed.exit_code == 0
     round_id = db.session.scalar(select(AwardRound.id).where(AwardRound.name == FINISHED))
     scores = tmp_path / "scores.xlsx"
     exported = runner.invoke(args=["award-export", str(round_id), str(scores)])

@@ -30,26 +30,15 @@ def _require_chromium():
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The site on the demo data, served from a thread on a free loopback port."""
-    from innovation_hub import create_app
-    from innovation_hub.demo.seed import seed_demo
-    from innovation_hub.extensions import upgrade_schema
+    from ..databases import demo_app
 
-    from ..databases import SECRET_KEY, environment, postgres
-
-    instance = tmp_path_factory.mktemp("browser-instance")
-    settings = {"INNOVATION_HUB_INSTANCE": str(instance)}
-    if postgres is not None:
-        settings.update(FLASK_SQLALCHEMY_DATABASE_URI=postgres.create(), FLASK_SECRET_KEY=SECRET_KEY)
-    with environment(**settings):
-        app = create_app({"WTF_CSRF_ENABLED": True})
-    with app.app_context():
-        upgrade_schema()
-        seed_demo()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
+    # A copy of the session's demo site (seed-demo runs once for the whole suite).
+    with demo_app(tmp_path_factory.mktemp("browser-instance"), {"WTF_CSRF_ENABLED": True}) as app:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}", app
+        server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from innovation_hub import create_app
 from innovation_hub.accounts.models import User
 from innovation_hub.awards import queries, scoring, snapshot
 from innovation_hub.awards.models import (
@@ -31,26 +30,20 @@ from innovation_hub.demo.awards import (
     settle_quota,
 )
 from innovation_hub.demo.seed import AS_OF, seed_demo
-from innovation_hub.extensions import db, upgrade_schema
+from innovation_hub.extensions import db
 from innovation_hub.models import RecordStatus, utcnow
-from tests.databases import SECRET_KEY, another_database, environment
+from tests.databases import TEST_CONFIG, demo_app, demo_site
 
 JUDGES = [f"评委{n:02d}" for n in range(1, 8)]
 
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory):
-    """One demo site for the module (seeding takes ~20 s): an app context, and seed_demo's summary."""
-    with another_database() as database:
-        with environment(INNOVATION_HUB_INSTANCE=str(tmp_path_factory.mktemp("awards-demo") / "instance")):
-            app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": SECRET_KEY,
-                              "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", **database})
-        with app.app_context():
-            upgrade_schema()
-            summary = seed_demo()
-            yield summary
-            db.session.remove()
-            db.engine.dispose()
+    """One copy of the session's demo site for the module: an app context, and seed_demo's summary."""
+    with demo_app(tmp_path_factory.mktemp("awards-demo") / "instance", TEST_CONFIG) as app, app.app_context():
+        yield demo_site.record.summary
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _round(name: str) -> AwardRound:

@@ -63,7 +63,7 @@ class Site:
 
 
 @pytest.fixture
-def site(app) -> Site:
+def site(app, search_index) -> Site:  # a consistent site has its index
     finished = helpers.build(entries=4, judges=3, quota=2)
     helpers.to_publicity(finished, distinct_points)
     helpers.end_publicity(finished.round)
@@ -111,10 +111,7 @@ def test_a_consistent_site_reports_nothing(site, runner):
     assert "评分（scores）：无问题" in result.output
 
 
-def test_the_seeded_demo_site_reports_nothing(app, runner):
-    from innovation_hub.demo.seed import seed_demo
-
-    seed_demo()
+def test_the_seeded_demo_site_reports_nothing(app, runner, demo_seed):
     result = runner.invoke(args=["check"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == "0 处问题"

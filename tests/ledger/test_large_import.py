@@ -28,6 +28,9 @@ from .helpers import (
     write_workbook,
 )
 
+# What an import commits is findable at once: these tests check it, so their writes are indexed as they commit.
+pytestmark = pytest.mark.usefixtures("search_index")
+
 STUDIOS, PER_STUDIO, PATENTS_PER_STUDIO = 40, 60, 20
 POOL = ["张卫东", "李秀英", "王强", "刘海燕", "陈建国", "赵丽", "孙志刚", "周敏"]
 

@@ -24,6 +24,9 @@ from tests.factories import gen_achievement, gen_patent, gen_studio, gen_user, l
 
 from .helpers import achievement_row, patent_row, studio_row, valid_sheets, write_workbook
 
+# What an import commits is findable at once: these tests check it, so their writes are indexed as they commit.
+pytestmark = pytest.mark.usefixtures("search_index")
+
 
 @pytest.fixture
 def admin(app, client):

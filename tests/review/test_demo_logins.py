@@ -21,8 +21,8 @@ from tests.factories import gen_studio, gen_user, login
 from .helpers import text
 
 
-def test_seed_demo_creates_the_logins_and_a_queue(app, runner):
-    result = runner.invoke(args=["seed-demo"])  # ~15 s: the whole demo, once
+def test_seed_demo_creates_the_logins_and_a_queue(app, runner, demo_seed):
+    result = demo_seed  # the session's one `flask seed-demo` run, on a copy of its site
     assert result.exit_code == 0, result.output
     assert "示例账号：admin、judge、studio" in result.output
 
