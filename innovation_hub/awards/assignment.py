@@ -14,7 +14,7 @@ from ..errors import PermissionDenied
 from ..models import utcnow
 from .conflicts import declared_conflict, is_conflicted, standing_conflict
 from .models import Assignment, AwardRound, ConflictSource, Nomination, NominationState, RoundJudge, RoundState, Score
-from .services import AwardError, require_admin, require_state
+from .services import AwardError, require_admin, require_state, required_text
 
 S = RoundState
 ASSIGNING = (S.QUALIFYING, S.SCORING)  # assignments are made before scoring and repaired during it
@@ -233,9 +233,7 @@ def declare_conflict(actor, assignment: Assignment, reason: str) -> None:
     """A judge declares 回避: the entry leaves its list and waits for the administrator to reassign it."""
     if actor is None or not actor.is_authenticated or actor.id != assignment.judge_id:
         raise PermissionDenied("只能对分配给您的成果申报回避")
-    reason = (reason or "").strip()
-    if not reason:
-        raise AwardError("请填写回避理由")
+    reason = required_text(reason, "请填写回避理由")
     with write_transaction():
         lock(assignment.round, assignment)
         require_state(assignment.round, ASSIGNING, "申报回避")
@@ -251,9 +249,7 @@ def declare_conflict(actor, assignment: Assignment, reason: str) -> None:
 def set_conflict(actor, nomination: Nomination, user, reason: str) -> Assignment:
     """An administrator rules that a judge must avoid an entry; scores it gave there stop counting."""
     require_admin(actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise AwardError("请填写回避理由")
+    reason = required_text(reason, "请填写回避理由")
     with write_transaction() as session:
         award_round = nomination.round
         lock(award_round)

@@ -41,7 +41,7 @@ from .models import (
     VoteMode,
 )
 from .objections_votes import TooManyRequests, check_entry, lock_address, recent, vote_refusal
-from .services import AwardError, label, require_admin
+from .services import AwardError, label, require_admin, required_text
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: nothing to misread on paper
 CODE_LENGTH, GROUP = 12, 4  # 31^12 ≈ 2^59 codes: guessing one is hopeless at 10 tries an hour
@@ -93,9 +93,7 @@ def _require_ballot_round(award_round: AwardRound) -> None:
 def issue_batch(actor, award_round: AwardRound, size: int, batch_label: str) -> BallotBatch:
     """A new batch of `size` codes for the member unit (or other recipients) named by `batch_label`."""
     require_admin(actor)
-    batch_label = (batch_label or "").strip()
-    if not batch_label:
-        raise AwardError("请填写批次名称（如发放的会员单位）")
+    batch_label = required_text(batch_label, "请填写批次名称（如发放的会员单位）")
     if len(batch_label) > LABEL_MAX:
         raise AwardError(f"批次名称不能超过 {LABEL_MAX} 个字")
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= BATCH_MAX:
@@ -138,9 +136,7 @@ def _store_batch(actor, award_round: AwardRound, size: int, batch_label: str, se
 def void_batch(actor, batch: BallotBatch, reason: str) -> int:
     """Void a batch: its unused codes are refused and the votes cast with it no longer count; returns those votes."""
     require_admin(actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise AwardError("请填写作废理由")
+    reason = required_text(reason, "请填写作废理由")
     with write_transaction() as session:
         lock(batch)
         award_round = batch.round

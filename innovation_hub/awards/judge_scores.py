@@ -11,7 +11,7 @@ from ..errors import PermissionDenied
 from ..models import local_time, utcnow
 from .conflicts import is_conflicted
 from .models import Assignment, Criterion, NominationState, RoundState, Score
-from .services import AwardError, decimal_of, label, require_admin, require_state
+from .services import AwardError, decimal_of, label, require_admin, require_state, required_text
 
 
 def _points(criterion: Criterion, raw) -> Decimal | None:
@@ -96,9 +96,7 @@ def save_scores(actor, assignment: Assignment, points: Mapping, submit: bool = F
 def reopen_score(actor, assignment: Assignment, reason: str) -> None:
     """Unlock one submitted assignment so its judge can correct it; the reason goes to the audit log."""
     require_admin(actor)
-    reason = (reason or "").strip()
-    if not reason:
-        raise AwardError("重新开放评分须填写理由")
+    reason = required_text(reason, "重新开放评分须填写理由")
     with write_transaction():
         award_round = assignment.round
         lock(award_round, assignment)

@@ -25,7 +25,7 @@ from .models import (
     Vote,
     VoteMode,
 )
-from .services import AwardError, require_admin
+from .services import AwardError, require_admin, required_text
 
 # Limits counted in the database, so every worker process sees the same counts.
 VOTES_PER_ADDRESS_PER_HOUR = 30
@@ -156,9 +156,7 @@ def file_objection(award_round: AwardRound, nomination: Nomination | None, name:
 def answer_objection(actor, objection: Objection, answer: str) -> None:
     """An administrator's answer to an objection (a later answer replaces it, both in the audit log)."""
     require_admin(actor)
-    answer = (answer or "").strip()
-    if not answer:
-        raise AwardError("请填写答复内容")
+    answer = required_text(answer, "请填写答复内容")
     with write_transaction():
         objection.answer, objection.answered_by_id, objection.answered_at = answer, actor.id, utcnow()
         audit(actor, "award.objection_answer", "objection", objection.id, objection.name, answer)
@@ -170,9 +168,7 @@ def token_hash(token: str) -> str:
 
 def cast_vote(award_round: AwardRound, nomination: Nomination, token: str, address: str) -> Vote:
     """One vote per browser token per entry per day (北京时间), a database rule; addresses are rate-limited."""
-    token = (token or "").strip()
-    if not token:
-        raise AwardError("投票凭证无效，请刷新页面后再投票")
+    token = required_text(token, "投票凭证无效，请刷新页面后再投票")
     try:
         with write_transaction() as session:
             now = utcnow()

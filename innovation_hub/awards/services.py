@@ -24,6 +24,14 @@ class AwardError(BadRequest):
     """An award action that is not allowed now; the description is the message for the user (HTTP 400)."""
 
 
+def required_text(value: str | None, message: str) -> str:
+    """`value` stripped, or AwardError(message) when nothing is left."""
+    value = (value or "").strip()
+    if not value:
+        raise AwardError(message)
+    return value
+
+
 def require_admin(actor) -> None:
     if actor is None or not actor.is_authenticated or not actor.is_admin:
         raise PermissionDenied("只有管理员可以管理评选")
@@ -115,9 +123,7 @@ FIELD_RULES: dict[str, tuple[str, tuple[RoundState, ...]]] = {
 
 
 def _check_round_data(data: RoundData) -> RoundData:
-    data.name = (data.name or "").strip()
-    if not data.name:
-        raise AwardError("请填写评选名称")
+    data.name = required_text(data.name, "请填写评选名称")
     if len(data.name) > 120:
         raise AwardError("评选名称不能超过 120 个字")
     checks = [
@@ -197,9 +203,7 @@ class CriterionData:
 
 
 def _check_criterion(data: CriterionData) -> CriterionData:
-    data.name = (data.name or "").strip()
-    if not data.name:
-        raise AwardError("请填写指标名称")
+    data.name = required_text(data.name, "请填写指标名称")
     if len(data.name) > 40:
         raise AwardError("指标名称不能超过 40 个字")
     if isinstance(data.max_points, bool) or not isinstance(data.max_points, int) or not 1 <= data.max_points <= 1000:
