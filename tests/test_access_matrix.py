@@ -29,6 +29,7 @@ from innovation_hub.accounts.models import User
 from innovation_hub.accounts.services import password_stamp, user_by_username
 from innovation_hub.catalogue.patent_numbers import make_number
 from innovation_hub.catalogue.services import AchievementData, PatentData
+from innovation_hub.ledger import services as ledger
 from innovation_hub.ledger.models import ImportState, LedgerImport
 from innovation_hub.lifecycle import services as lifecycle
 from innovation_hub.models import Category, PatentKind, RecordStatus
@@ -106,8 +107,7 @@ RULES = {
     "ledger_admin.upload": ("POST", ADMIN_POST, {}),
     "ledger_admin.job": ("GET", ADMIN, {"job_id": "ledger_job"}),
     "ledger_admin.status": ("GET", ADMIN, {"job_id": "ledger_job"}),
-    # The job has been imported already: the administrator is told so (409), nothing starts.
-    "ledger_admin.confirm": ("POST", ("login", 403, 403, 403, 409), {"job_id": "ledger_job"}),
+    "ledger_admin.confirm": ("POST", ADMIN_POST, {"job_id": "validated_job"}),
     "ledger_admin.template": ("GET", ADMIN, {}),
     "ledger_admin.export": ("GET", ADMIN, {}),
     "office.studio_list": ("GET", ADMIN, {}),
@@ -184,20 +184,23 @@ FORMS: dict = {
 }
 
 
-def _ledger_job_started(post, response) -> str | None:
-    """The upload's dry run runs in a thread: wait for it (it writes to the database this test owns)."""
+def _ledger_job_ran(post, response) -> str | None:
+    """A ledger job (the upload's dry run, the confirmed import) runs in a thread: wait for it, as it writes to the
+    database this test owns; then the job must have ended well."""
     from innovation_hub.extensions import db
-    from innovation_hub.ledger import services as ledger
 
     job_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
     ledger.wait_for(job_id)
     db.session.rollback()  # see what the job's thread committed
-    return None if db.session.get(LedgerImport, job_id) else f"no ledger job {job_id}"
+    job = db.session.get(LedgerImport, job_id)
+    return None if job and job.status in (ImportState.VALIDATED, ImportState.DONE) else f"ledger job {job_id}: " \
+        f"{job.status.label if job else 'missing'}"
 
 
 # What a success must have left behind, checked after the allowed role's answer: None, or what is wrong.
 TRACES: dict = {
-    "ledger_admin.upload": _ledger_job_started,
+    "ledger_admin.upload": _ledger_job_ran,
+    "ledger_admin.confirm": _ledger_job_ran,
     "accounts.user_create": lambda post, _: None if user_by_username("new-judge") else "no account new-judge",
     "submissions.file_delete": lambda post, _: "the file is still there" if post.get(ProofFile, "file_id") else None,
 }
@@ -223,6 +226,17 @@ def _done_ledger_job(admin) -> int:
                            "missing": {"studios": 0, "achievements": 0, "patents": 0, "kept": {}}, "deleted": False}})
     db.session.add(job)
     db.session.commit()
+    return job.id
+
+
+def _validated_ledger_job(admin, workbook: bytes) -> int:
+    """An uploaded ledger whose dry run found no error: ready to import."""
+    from innovation_hub.extensions import db
+
+    job = ledger.upload_ledger(admin, "台账.xlsx", BytesIO(workbook))
+    ledger.wait_for(job.id)
+    db.session.rollback()
+    assert job.status is ImportState.VALIDATED, job.errors
     return job.id
 
 
@@ -292,6 +306,7 @@ def world(app):
     verify_value_line(admin, verified_line, True)
     withdrawn_patent = gen_patent(a, "撤下的专利", status=RecordStatus.APPROVED)
     unpublish_record(admin, withdrawn_patent, "专利权已终止")
+    workbook = _ledger_template()  # the empty template: a ledger with nothing to change
     change_request, change_to_refuse = services.update_profile(studio_a, a, services.ProfileData(
         intro=a.intro, members=a.members, industry="电力", district=a.district, host_unit="新的依托单位"))
     objects = {
@@ -306,7 +321,8 @@ def world(app):
         "file_to_delete": file_to_delete.id, "spare_user": gen_user("spare", "judge").id,
         "user_to_disable": gen_user("to-disable", "judge").id, "user_to_reset": gen_user("to-reset", "judge").id,
         "locked_user": _locked_out("locked"),
-        "ledger_job": _done_ledger_job(admin), "ledger_workbook": _ledger_template(),
+        "ledger_job": _done_ledger_job(admin), "ledger_workbook": workbook,
+        "validated_job": _validated_ledger_job(admin, workbook),
         "studio_title": a.titles[0].id,
         "change_request": change_request.id, "change_to_refuse": change_to_refuse.id,
         "value_line": value_line.id, "value_line_to_delete": value_line_to_delete.id,
@@ -342,10 +358,11 @@ _MESSAGE = re.compile(r'<(div|span|p)[^>]*class="[^"]*\b(?:invalid-feedback|aler
                       r'\b[^"]*"[^>]*>(.*?)</\1>', re.S)
 
 
-def _messages(body: str) -> list[str]:
-    """The error messages a page shows (beside fields, above the form, flashed)."""
+def _messages(body: str) -> str:
+    """The error messages a page shows (beside fields, above the form, flashed), to quote in a failure."""
     texts = (" ".join(re.sub(r"<[^>]+>", " ", inner).split()) for _tag, inner in _MESSAGE.findall(body))
-    return [text for text in texts if text][:3]
+    shown = [text for text in texts if text][:3]
+    return f" {shown}" if shown else ""
 
 
 def _pop_flashes(client) -> list[tuple[str, str]]:
@@ -365,11 +382,25 @@ def _not_ok(response, client) -> str | None:
     if got in (302, 303):
         refusals = [message for category, message in _pop_flashes(client) if category in ("danger", "warning")]
         return f"{got} to {response.headers['Location']} flashing {refusals}" if refusals else None
-    messages = _messages(response.get_data(as_text=True))
+    body = response.get_data(as_text=True)
     if got == 200:
-        body = response.get_data(as_text=True)
-        return f"200 with the form's errors {messages}" if any(mark in body for mark in FORM_ERROR_MARKS) else None
-    return f"{got} {messages}" if messages else str(got)
+        return f"200 with the form's errors{_messages(body)}" if any(m in body for m in FORM_ERROR_MARKS) else None
+    return f"{got}{_messages(body)}"
+
+
+def _differs(method: str, url: str, expected, post: Post, form, trace) -> str | None:
+    """Send one request as post.client; what came instead of `expected`, or None when the rule holds."""
+    data = (form(post) if callable(form) else dict(form)) if form is not None else {}
+    if expected == "ok":
+        _pop_flashes(post.client)  # what earlier answers left, e.g. the login page's 请先登录
+    with post.client.open(url, method=method, data=data) as response:  # closes file responses
+        if expected != "ok":
+            got = _outcome(response)
+            if got == expected:
+                return None
+            return f"{got}{_messages(response.get_data(as_text=True))}" if method == "POST" else str(got)
+        wrong = _not_ok(response, post.client)
+        return trace(post, response) if wrong is None and trace is not None else wrong
 
 
 def award_rules() -> dict:
@@ -397,29 +428,11 @@ def check_rules(app, rules: dict, objects: dict, clients: dict, forms: dict, tra
         if method == "POST" and endpoint not in forms:
             failures.append(f"POST {url}: no form data for {endpoint} (add it to FORMS beside its rule)")
             continue
-        roles = sorted(range(len(ROLES)), key=lambda i: expected[i] in ("ok", 200))
-        for i in roles:
-            role, client = ROLES[i], clients[ROLES[i]]
-            post = Post(objects, client, values)
-            data = {}
-            if method == "POST":
-                spec = forms[endpoint]
-                data = spec(post) if callable(spec) else dict(spec)
-                if expected[i] == "ok":
-                    _pop_flashes(client)  # what earlier answers left, e.g. the login page's 请先登录
-            with client.open(url, method=method, data=data) as response:  # closes file responses
-                if expected[i] != "ok":
-                    if _outcome(response) != expected[i]:
-                        failures.append(f"{method} {url} as {role}: expected {expected[i]}, got {_outcome(response)}"
-                                        + (f" {_messages(response.get_data(as_text=True))}" if method == "POST"
-                                           else ""))
-                    continue
-                wrong = _not_ok(response, client)
-                trace = (traces or {}).get(endpoint)
-                if wrong is None and trace is not None:
-                    wrong = trace(post, response)
-                if wrong is not None:
-                    failures.append(f"{method} {url} as {role}: expected ok, got {wrong}")
+        for i in sorted(range(len(ROLES)), key=lambda i: expected[i] in ("ok", 200)):
+            post = Post(objects, clients[ROLES[i]], values)
+            got = _differs(method, url, expected[i], post, forms.get(endpoint), (traces or {}).get(endpoint))
+            if got is not None:
+                failures.append(f"{method} {url} as {ROLES[i]}: expected {expected[i]}, got {got}")
     return failures
 
 
