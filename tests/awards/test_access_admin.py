@@ -6,7 +6,7 @@ from innovation_hub.awards import ballots, judge_scores, lifecycle, nominating, 
 from innovation_hub.awards.models import VoteMode, VoteStage
 from innovation_hub.extensions import db
 from tests.awards import helpers
-from tests.awards.access_admin import RULES
+from tests.awards.access_admin import FORMS, RULES
 from tests.factories import gen_judge, gen_round, gen_studio, gen_user, login
 from tests.test_access_matrix import check_rules
 
@@ -18,6 +18,8 @@ def world(app):
              "judge": gen_user("judge-x", "judge"), "admin": gen_user("admin-x")}
 
     draft = gen_round(users["admin"], "筹备中的评选")
+    round_to_open = gen_round(users["admin"], "待开始申报的评选")
+    free_judge = gen_judge("qj3")
 
     qualifying = helpers.build(entries=3, judges=0, until="nominating")
     lifecycle.close_nominations(qualifying.admin, qualifying.round)
@@ -44,7 +46,9 @@ def world(app):
         "draft_round": draft.id, "criterion_a": criteria[0].id, "criterion_b": criteria[1].id,
         "criterion_c": criteria[3].id,
         "qualifying_round": qualifying.round.id, "undecided_nomination": qualifying.nominations[2].id,
-        "spare_judge": qualifying.round.judges[1].id,
+        "spare_judge": qualifying.round.judges[1].id, "first_judge": qualifying.round.judges[0].user_id,
+        "free_judge": free_judge.id, "entry_to_assign": qualifying.nominations[0].id,
+        "entry_to_recuse": qualifying.nominations[1].id, "round_to_open": round_to_open.id,
         "scoring_round": scoring.round.id, "scored_achievement": first.nomination.achievement_id,
         "submitted_assignment": first.id, "open_assignment": still_open.id,
         "publicity_round": publicity.round.id, "objection": objection.id,
@@ -65,4 +69,5 @@ def test_every_admin_award_route_has_a_rule(app):
 
 def test_only_administrators_reach_the_award_administration(app, world):
     objects, clients = world
-    assert check_rules(app, RULES, objects, clients) == []
+    failures = check_rules(app, RULES, objects, clients, FORMS)
+    assert not failures, "\n".join(failures)

@@ -3,11 +3,11 @@
 import pytest
 from sqlalchemy import select
 
-from innovation_hub.awards import lifecycle
+from innovation_hub.awards import ballots, lifecycle
 from innovation_hub.awards.models import Certificate, VoteMode, VoteStage
 from innovation_hub.extensions import db
 from tests.awards import helpers
-from tests.awards.access_public import PUBLIC_POST, ROUND_CERTIFICATES, RULES
+from tests.awards.access_public import FORMS, PUBLIC_POST, ROUND_CERTIFICATES, RULES
 from tests.factories import gen_round, gen_user, login
 from tests.test_access_matrix import PUBLIC, ROLES, check_rules
 
@@ -71,6 +71,8 @@ def world(app):
              "judge": gen_user("pub-judge", "judge"), "admin": gen_user("pub-admin")}
     objects = {name: r.id for name, r in rounds.items()}
     objects["certificate_of_a"] = serials(final)[0]
+    batch = ballots.issue_batch(admin, rounds["ballot_round"], 10, "示例单位工会")  # a code for each ballot cast
+    objects["ballot_codes"] = [ballots.code_at(batch.seed, n) for n in range(1, batch.size + 1)]
     clients = {"anonymous": app.test_client()}
     for role, user in users.items():
         clients[role] = app.test_client()
@@ -84,20 +86,22 @@ FORBIDDEN = (403,) * 5
 # The round's certificates: anonymous users log in first; a judge is refused before the state is looked at.
 NO_CERTIFICATES = ("login", 404, 404, 403, 404)
 HIDDEN_CERTIFICATES = ("login", 404, 404, 404, 404)
+# A vote or an objection outside its period: the form reaches the service, which refuses it (with valid data).
+CLOSED = (400,) * 5
 
 # state: what each round page answers (round page, 公示, objection, vote page, vote, results, JSON results,
 # certificates of the round).
 STATES = {
     "draft_round": (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, HIDDEN_CERTIFICATES),
-    "nominating_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC_POST, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
-    "qualifying_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC_POST, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
+    "nominating_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, CLOSED, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
+    "qualifying_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, CLOSED, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
     "voting_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC_POST, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
     "ballot_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC_POST, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
-    "blind_scoring_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC_POST, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
+    "blind_scoring_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, CLOSED, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
     "scoring_round": (PUBLIC, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
     "closed_round": (PUBLIC, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC_POST, NOT_FOUND, FORBIDDEN, NO_CERTIFICATES),
     "publicity_round": (PUBLIC, PUBLIC, PUBLIC_POST, NOT_FOUND, NOT_FOUND, NOT_FOUND, PUBLIC, NO_CERTIFICATES),
-    "final_round": (PUBLIC, PUBLIC, PUBLIC_POST, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC, ROUND_CERTIFICATES),
+    "final_round": (PUBLIC, PUBLIC, CLOSED, NOT_FOUND, NOT_FOUND, PUBLIC, PUBLIC, ROUND_CERTIFICATES),
 }
 ENDPOINTS = (("awards.round_detail", "GET"), ("awards.publicity", "GET"), ("awards.file_objection", "POST"),
              ("awards.vote_gallery", "GET"), ("awards.cast_vote", "POST"), ("awards.results", "GET"),
@@ -106,7 +110,8 @@ ENDPOINTS = (("awards.round_detail", "GET"), ("awards.publicity", "GET"), ("awar
 
 def test_the_public_award_routes_keep_their_rules(app, world):
     objects, clients = world
-    assert check_rules(app, RULES, objects, clients) == []
+    failures = check_rules(app, RULES, objects, clients, FORMS)
+    assert not failures, "\n".join(failures)
 
 
 def test_each_round_page_answers_as_its_state_allows(app, world):
@@ -115,8 +120,8 @@ def test_each_round_page_answers_as_its_state_allows(app, world):
     for state, answers in STATES.items():
         rules = {endpoint: (method, expected, {"round_id": state})
                  for (endpoint, method), expected in zip(ENDPOINTS, answers, strict=True)}
-        failures += [f"{state}: {line}" for line in check_rules(app, rules, objects, clients)]
-    assert failures == []
+        failures += [f"{state}: {line}" for line in check_rules(app, rules, objects, clients, FORMS)]
+    assert not failures, "\n".join(failures)
 
 
 def test_unknown_rounds_and_certificates_are_not_found(app, world):
@@ -126,4 +131,5 @@ def test_unknown_rounds_and_certificates_are_not_found(app, world):
                         {"round_id": "round_id"}) for endpoint, method in ENDPOINTS}
     rules["awards.certificate_check"] = ("GET", NOT_FOUND, {"serial": "serial"})
     rules["awards.certificate_print"] = ("GET", ("login", 404, 404, 404, 404), {"serial": "serial"})
-    assert check_rules(app, rules, {**objects, **missing}, clients) == []
+    failures = check_rules(app, rules, {**objects, **missing}, clients, FORMS)
+    assert not failures, "\n".join(failures)
