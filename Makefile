@@ -48,24 +48,28 @@ test-deps: $(VENV)/.installed-test
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(BROWSER_DEBS) >/dev/null; }
 
-# The whole suite on SQLite and, at the same time on the second core, on PostgreSQL (a throwaway cluster
-# on loopback, started by tests/databases.py through scripts/pg_server.py unless TEST_PG_URL names a
-# running server). The PostgreSQL run's output is shown after the SQLite run's. Each run alone:
-# `make test-sqlite`, `make test-postgresql`.
+# The whole suite on SQLite and, at the same time, on PostgreSQL (a throwaway cluster on loopback, started
+# by tests/conftest.py through scripts/pg_server.py unless TEST_PG_URL names a running server). Each run
+# spreads its tests over two pytest-xdist workers (XDIST=0: one process), which share the session's
+# migrated template and seeded demo site; worksteal evens out the long tests. The PostgreSQL run's output
+# is shown after the SQLite run's. Each run alone: `make test-sqlite`, `make test-postgresql`.
+XDIST ?= 2
+PYTEST := $(BIN)/pytest $(if $(filter 0,$(XDIST)),,-n $(XDIST) --dist worksteal)
+
 test: test-deps
 	@status=0; pg_log="$$(mktemp /tmp/innovation-hub-test-pg.XXXXXX.log)"; \
-	TEST_DB=postgresql $(BIN)/pytest -p no:cacheprovider >"$$pg_log" 2>&1 & pg=$$!; \
+	TEST_DB=postgresql $(PYTEST) -p no:cacheprovider >"$$pg_log" 2>&1 & pg=$$!; \
 	trap 'kill $$pg 2>/dev/null; rm -f "$$pg_log"' INT TERM; \
-	echo "== 测试：SQLite（PostgreSQL 同时在运行，结果随后显示）=="; $(BIN)/pytest || status=1; \
+	echo "== 测试：SQLite（PostgreSQL 同时在运行，结果随后显示）=="; $(PYTEST) || status=1; \
 	wait $$pg || status=1; \
 	echo "== 测试：PostgreSQL =="; cat "$$pg_log"; rm -f "$$pg_log"; \
 	exit $$status
 
 test-sqlite: test-deps
-	$(BIN)/pytest
+	$(PYTEST)
 
 test-postgresql: test-deps
-	TEST_DB=postgresql $(BIN)/pytest
+	TEST_DB=postgresql $(PYTEST)
 
 bench: $(VENV)/.installed-test bytecode
 	@command -v wrk >/dev/null 2>&1 || { \

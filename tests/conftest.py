@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 from flask import g
 from jinja2 import BytecodeCache
@@ -9,7 +12,7 @@ from jinja2 import BytecodeCache
 from innovation_hub import create_app
 from innovation_hub.extensions import db
 
-from .databases import SECRET_KEY, TEST_CONFIG, demo_site, postgres, shared_engine, sqlite_template
+from .databases import SECRET_KEY, TEST_CONFIG, demo_site, postgres, run_folder, shared_engine, sqlite_template
 
 
 class CompiledTemplates(BytecodeCache):
@@ -30,11 +33,37 @@ class CompiledTemplates(BytecodeCache):
 compiled_templates = CompiledTemplates()
 
 
+def _xdist_controller(config) -> bool:
+    return bool(getattr(config.option, "numprocesses", None)) and not hasattr(config, "workerinput")
+
+
+def pytest_configure(config):
+    if not _xdist_controller(config):
+        return
+    import uuid
+
+    # The workers' shared folder is named after the run: chosen here, so the controller can remove it.
+    config.option.testrunuid = config.option.testrunuid or uuid.uuid4().hex
+    if postgres is not None:
+        # One server for all workers (they inherit the environment): started before they are.
+        os.environ["TEST_PG_URL"] = postgres.server_url
+
+
+def pytest_unconfigure(config):
+    if not _xdist_controller(config):
+        return
+    if postgres is not None:
+        postgres.close()
+    shutil.rmtree(run_folder(config.option.testrunuid, make=False), ignore_errors=True)
+
+
 def pytest_report_header(config):
     return "database: " + ("PostgreSQL (TEST_DB=postgresql)" if postgres else "SQLite (TEST_DB=postgresql: PostgreSQL)")
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if _xdist_controller(session.config):
+        return  # the workers' sessions close theirs; the server stops in pytest_unconfigure
     if postgres is not None:
         postgres.close()
     if sqlite_template is not None:
@@ -55,19 +84,23 @@ def _seeded(request) -> bool:
 
 @pytest.fixture
 def database_url(request, monkeypatch, tmp_path):
-    """The test's own database: None for the instance folder's SQLite file, else a fresh PostgreSQL one
-    (a copy of the demo site's with `demo_seed`).
+    """The test's own database: None for the instance folder's SQLite file, else on PostgreSQL this process's
+    scratch database emptied (a copy of the demo site's with `demo_seed`).
 
     Set in the environment, so every app the test creates (and every process it starts) uses it.
     """
     if postgres is None:
         yield None
         return
-    url = demo_site.copy_to(tmp_path / "instance") if _seeded(request) else postgres.create()
+    seeded = _seeded(request)
+    url = demo_site.copy_to(tmp_path / "instance") if seeded else postgres.emptied()
     monkeypatch.setenv("FLASK_SQLALCHEMY_DATABASE_URI", url)
     monkeypatch.setenv("FLASK_SECRET_KEY", SECRET_KEY)
     yield url
-    postgres.drop(url)
+    if seeded:
+        postgres.drop(url)
+    else:
+        postgres.release(url)
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 `TEST_DB=postgresql` runs the suite on PostgreSQL: a throwaway cluster on loopback
 (scripts/pg_server.py; `TEST_PG_URL` names an already running server instead), one template database
-migrated once per session, and a copy of it per test (`CREATE DATABASE … TEMPLATE`, ~0.1 s).
+migrated once per session, and per process one scratch database copied from it that each test gets
+emptied (a test on the demo site gets a copy of the seeded one, `CREATE DATABASE … TEMPLATE`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,40 @@ TEST_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD
                "SEARCH_DRAIN_AFTER_WRITES": False, "SEARCH_LOG_CHECK_SECONDS": 0}
 
 
+# Under pytest-xdist (`make test` runs each database's suite on two workers) the workers share what is
+# made once per run: the migrated template, the seeded demo site and on PostgreSQL the server.
+XDIST_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+
+
+def run_folder(run: str | None = XDIST_RUN, make: bool = True) -> Path | None:
+    """The folder the workers of xdist run `run` share (its controller removes it), else None."""
+    if run is None:
+        return None
+    folder = Path(tempfile.gettempdir()) / f"innovation-hub-test-run-{run[:12]}-{BACKEND}"
+    if make:
+        folder.mkdir(exist_ok=True)
+    return folder
+
+
+@contextmanager
+def made_once(name: str):
+    """Yields True to the one worker that must make `name` (the others wait, then get False)."""
+    import fcntl
+
+    folder = run_folder()
+    if folder is None:
+        yield True
+        return
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if the maker fails
+        done = folder / f"{name}.done"
+        if done.exists():
+            yield False
+            return
+        yield True
+        done.touch()
+
+
 @contextmanager
 def environment(**settings: str):
     """These environment variables set while the block runs, and as they were afterwards."""
@@ -66,6 +101,8 @@ class PostgresDatabases:
         self._server_url = os.environ.get("TEST_PG_URL")
         self._folder: Path | None = None
         self._template_ready = False
+        self._scratch: str | None = None
+        self._reset = ""
         self._names = itertools.count(1)
         self._connections: weakref.WeakSet = weakref.WeakSet()
         event.listen(Pool, "connect", self._track)
@@ -90,6 +127,12 @@ class PostgresDatabases:
         return self.server_url.rsplit("/", 1)[0] + "/" + name
 
     def _make_template(self) -> None:
+        with made_once(self.TEMPLATE) as first:
+            if first:
+                self._migrate_template()
+        self._template_ready = True
+
+    def _migrate_template(self) -> None:
         from innovation_hub import create_app
         from innovation_hub.extensions import db, upgrade_schema
 
@@ -103,7 +146,6 @@ class PostgresDatabases:
                 upgrade_schema()
                 db.session.remove()
                 db.engine.dispose()
-        self._template_ready = True
 
     def create(self, name: str | None = None, template: str | None = None) -> str:
         """A new database (`name`, else a fresh one) copied from `template` (else the migrated, empty one)."""
@@ -115,6 +157,42 @@ class PostgresDatabases:
             name = name or f"ih_test_{os.getpid()}_{next(self._names)}"
             conn.execute(f"CREATE DATABASE {name} TEMPLATE {template or self.TEMPLATE}")
         return self._url(name)
+
+    def emptied(self) -> str:
+        """This process's scratch database, emptied to the migrated template's state: deleting the rows of
+        its ~40 tables takes ~16 ms, where a new database per test took ~170 ms of the server's time."""
+        if self._scratch is None:
+            self._scratch = self.create(f"ih_scratch_{os.getpid()}")
+            with self._admin_of(self._scratch) as conn:
+                tables = [row[0] for row in conn.execute(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+                sequences = [row[0] for row in conn.execute(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")]
+                # The few rows the migrations write (the catalogue's version, the change log's state) are kept
+                # aside in a schema of the tests' own and put back.
+                kept = [t for t in tables if conn.execute(f"SELECT EXISTS (SELECT FROM {t})").fetchone()[0]]
+                conn.execute("CREATE SCHEMA test_kept")
+                for table in kept:
+                    conn.execute(f"CREATE TABLE test_kept.{table} AS TABLE public.{table}")
+            self._reset = ("SET lock_timeout = '10s'; SET session_replication_role = replica; "
+                           + "".join(f"DELETE FROM public.{t}; " for t in tables)
+                           + "".join(f"INSERT INTO public.{t} SELECT * FROM test_kept.{t}; " for t in kept)
+                           + "".join(f"ALTER SEQUENCE public.{q} RESTART; " for q in sequences)
+                           + "SET session_replication_role = DEFAULT")
+            return self._scratch
+        try:
+            with self._admin_of(self._scratch) as conn:
+                conn.execute(self._reset)
+        except Exception:  # a connection left by a test holds a lock: start over with a new scratch database
+            self.drop(self._scratch)
+            self._scratch = None
+            return self.emptied()
+        return self._scratch
+
+    def _admin_of(self, url: str):
+        import psycopg
+
+        return psycopg.connect(_plain(url), autocommit=True)
 
     def _track(self, dbapi_connection, _record) -> None:
         if hasattr(dbapi_connection, "info"):  # psycopg's; a test may also open SQLite files of its own
@@ -139,6 +217,9 @@ class PostgresDatabases:
         for connection in list(self._connections):  # a session-wide site's (the browser tests'), before exit
             if not connection.closed:
                 connection.close()
+        if self._scratch is not None:
+            self.drop(self._scratch)
+            self._scratch = None
         if self._folder is not None:
             sys.path.insert(0, str(ROOT / "scripts"))
             import pg_server
@@ -195,10 +276,18 @@ class SqliteTemplate:
         self._folder: Path | None = None
 
     def _make(self) -> Path:
+        shared = run_folder()
+        folder = shared / "sqlite-template" if shared else Path(tempfile.mkdtemp(prefix="innovation-hub-test-sqlite-"))
+        with made_once("sqlite-template") as first:
+            if first:
+                self._migrate(folder)
+        return folder
+
+    def _migrate(self, folder: Path) -> None:
         from innovation_hub import create_app
         from innovation_hub.extensions import db, upgrade_schema
 
-        folder = Path(tempfile.mkdtemp(prefix="innovation-hub-test-sqlite-"))
+        folder.mkdir(parents=True, exist_ok=True)
         with environment(INNOVATION_HUB_INSTANCE=str(folder)):
             app = create_app({"TESTING": True, "SECRET_KEY": SECRET_KEY})
             with app.app_context():
@@ -206,7 +295,6 @@ class SqliteTemplate:
                 db.session.remove()
                 db.engine.dispose()
         checkpoint(folder / self.FILE)
-        return folder
 
     def copy_to(self, instance: Path) -> None:
         """Give a new instance folder the migrated, empty database."""
@@ -216,7 +304,7 @@ class SqliteTemplate:
         shutil.copyfile(self._folder / self.FILE, instance / self.FILE)
 
     def close(self) -> None:
-        if self._folder is not None:
+        if self._folder is not None and run_folder() is None:  # a run's shared folder goes with the run
             shutil.rmtree(self._folder, ignore_errors=True)
 
 
@@ -260,10 +348,22 @@ class DemoSite:
         return self._record
 
     def _make(self) -> None:
+        import pickle
+
+        shared = run_folder()
+        top = shared / "demo" if shared else Path(tempfile.mkdtemp(prefix="innovation-hub-test-demo-"))
+        record = top / "seed-record.pickle"
+        with made_once("demo") as first:
+            if first:
+                self._seed(top / "instance")
+                record.write_bytes(pickle.dumps(self._record))
+        self._record = pickle.loads(record.read_bytes())
+        self._folder = top / "instance"
+
+    def _seed(self, folder: Path) -> None:
         from innovation_hub import create_app
         from innovation_hub.extensions import db, upgrade_schema
 
-        folder = Path(tempfile.mkdtemp(prefix="innovation-hub-test-demo-")) / "instance"
         settings = {"INNOVATION_HUB_INSTANCE": str(folder)}
         if postgres is not None:
             url = postgres.create(self.DATABASE)
@@ -281,7 +381,6 @@ class DemoSite:
             postgres.release(url)
         else:
             checkpoint(folder / SqliteTemplate.FILE)
-        self._folder = folder
 
     def copy_to(self, instance: Path) -> str | None:
         """Give `instance` the seeded site's files; on PostgreSQL return the URL of a new copy of its database."""
@@ -307,7 +406,7 @@ class DemoSite:
         return url
 
     def close(self) -> None:
-        if self._folder is not None:
+        if self._folder is not None and run_folder() is None:
             shutil.rmtree(self._folder.parent, ignore_errors=True)
 
 
