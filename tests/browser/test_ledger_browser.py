@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 
 def _slowed(monkeypatch):
-    """A few milliseconds per row, so that a demo-sized ledger shows its progress bar for a few seconds."""
+    """A millisecond per row, so that a demo-sized ledger shows its progress bar for a few seconds."""
     from innovation_hub.ledger import services
 
     real = services._Tracker.__call__
@@ -26,7 +26,7 @@ def _slowed(monkeypatch):
         with real(self, items, length, label) as each:
             def slowly():
                 for item in each:
-                    time.sleep(0.003)
+                    time.sleep(0.001)
                     yield item
             yield slowly()
 
