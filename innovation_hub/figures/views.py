@@ -13,8 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import Role
-from ..catalogue.models import Achievement, Patent, Studio
-from ..catalogue.value_lines import ValueLine
+from ..catalogue.models import Achievement, Patent, Studio, ValueLine
 from ..errors import BadRequest
 from ..extensions import db
 from ..models import RecordStatus, ValueStatus

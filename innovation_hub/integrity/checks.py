@@ -42,9 +42,9 @@ from ..catalogue.models import (
     Patent,
     PatentInventor,
     Studio,
+    ValueLine,
     highest_valid_title,
 )
-from ..catalogue.value_lines import ValueLine
 from ..extensions import db
 from ..models import RecordStatus
 from ..submissions.models import ProofFile
