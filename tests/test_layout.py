@@ -239,10 +239,15 @@ def shape_violations(relative: Path, tree: ast.Module, forms: set[str], tables: 
                 receiver_name = receiver.attr if isinstance(receiver, ast.Attribute) else getattr(receiver, "id", "")
                 if receiver_name == "session":
                     wrong("writes", node, f"session.{func.attr}() in a {job} module")
+            if job == "views" and isinstance(func, ast.Attribute) and func.attr == "select" \
+                    and getattr(func.value, "id", None) == "db":
+                wrong("queries", node, "db.select() in a views module: the page's reads go in queries")
         elif isinstance(node, ast.ImportFrom) and job in READ_ONLY and (node.module or "").startswith("sqlalchemy"):
             for alias in node.names:
                 if alias.name in ("insert", "update", "delete"):
                     wrong("writes", node, f"imports sqlalchemy's {alias.name}() in a {job} module")
+                if job == "views" and alias.name in ("select", "func"):
+                    wrong("queries", node, f"imports sqlalchemy's {alias.name} in a views module: reads go in queries")
     return found
 
 
@@ -254,7 +259,8 @@ def package_trees() -> dict[Path, ast.Module]:
 
 def test_every_module_does_the_job_its_name_says():
     """Blueprints in views, forms in forms, tables in models, state changed only outside models, queries, views and
-    forms (by the services and the named sub-feature modules); no module named utils or admin_views."""
+    forms (by the services and the named sub-feature modules), no select built in a view; no module named utils or
+    admin_views."""
     trees = package_trees()
     forms = subclasses(trees, {"FlaskForm"})
     tables = subclasses(trees, {"Model"})
@@ -275,6 +281,10 @@ def test_the_shape_check_finds_a_planted_module():
                      "    with write_transaction() as session:\n        session.delete(thing)\n")
     rules = [rule for rule, _ in shape_violations(Path("things/views.py"), view, set(), set())]
     assert sorted(rules) == ["writes"] * 5
+    reading = ast.parse('"""A page."""\nfrom sqlalchemy import func, select\nrows = db.session.scalars(db.select(X))\n')
+    rules = [rule for rule, _ in shape_violations(Path("things/views/admin.py"), reading, set(), set())]
+    assert rules == ["queries"] * 3
+    assert shape_violations(Path("things/queries.py"), reading, set(), set()) == []
     service = ast.parse('"""Changes."""\nclass Thing(db.Model):\n    pass\nclass ThingForm(ChineseForm):\n    pass\n'
                         'bp = Blueprint("x", __name__)\ndef save():\n    db.session.add(Thing())\n')
     rules = [rule for rule, _ in shape_violations(Path("things/services.py"), service, {"ThingForm"}, {"Thing"})]
