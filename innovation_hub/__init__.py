@@ -105,7 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
     from .catalogue import views as catalogue_views
-    from .ledger.downloads import workbook_response
+    from .ledger.views import workbook_response
     from .lifecycle.queries import studio_history
     from .search.views import api_bp as search_api_bp
     from .search.views import bp as search_bp
