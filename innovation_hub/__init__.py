@@ -72,13 +72,11 @@ def register_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .audit import models as _audit  # noqa: F401
     from .awards import models as _awards  # noqa: F401
-    from .catalogue import leadership as _leadership  # noqa: F401
     from .catalogue import models as _catalogue  # noqa: F401
-    from .catalogue import versioning as _versioning  # noqa: F401
+    from .catalogue import versioning as _versioning  # noqa: F401  (its listeners bump the catalogue version)
     from .ledger import models as _ledger  # noqa: F401
     from .lifecycle import models as _lifecycle  # noqa: F401
     from .search import models as _search  # noqa: F401
-    from .submissions import change_requests as _change_requests  # noqa: F401
     from .submissions import models as _submissions  # noqa: F401
 
     # Now, not at the first query: with gunicorn's preload that is once in the master instead of
@@ -107,7 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.views import bp as api_bp
     from .catalogue import views as catalogue_views
-    from .ledger.downloads import workbook_response
+    from .ledger.views import workbook_response
     from .lifecycle.queries import studio_history
     from .search.views import api_bp as search_api_bp
     from .search.views import bp as search_bp

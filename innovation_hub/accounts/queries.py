@@ -1,6 +1,8 @@
-"""Reads of accounts: the user a session cookie names."""
+"""Reads of accounts: the user a session cookie names, the administrator's list of accounts."""
 
 from __future__ import annotations
+
+from sqlalchemy import select
 
 from ..extensions import db
 from .models import User
@@ -15,3 +17,8 @@ def user_for_session(user_id: str) -> User | None:
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
+
+
+def users_by_role() -> list[User]:
+    """Every account, by role, then user name."""
+    return db.session.execute(select(User).order_by(User.role, User.username)).scalars().all()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from ..extensions import db
 from ..security import client_address, roles_required, safe_next
-from . import services
+from . import queries, services
 from .forms import UNIT_HELP, ConfirmForm, LoginForm, PasswordForm, UserEditForm, UserForm
 from .models import Role, User
 
@@ -75,7 +74,7 @@ def change_password():
 
 
 def _users_page(form: UserForm):
-    users = db.session.execute(select(User).order_by(User.role, User.username)).scalars().all()
+    users = queries.users_by_role()
     return render_template("accounts/users.html", users=users, form=form, confirm=ConfirmForm(),
                            locks=services.lock_states(users), password_rules=services.PASSWORD_RULES,
                            unit_help=UNIT_HELP)

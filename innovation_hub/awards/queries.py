@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from typing import ClassVar
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
+from ..accounts.models import Role, User
 from ..catalogue.models import Achievement
 from ..extensions import db
-from ..models import local_time
+from ..models import RecordStatus, local_time
 from . import scoring
 from .blind import title_of
 from .conflicts import standing_conflict
@@ -335,3 +336,96 @@ def objections(award_round: AwardRound, unanswered_only: bool = False) -> list[O
         statement = statement.where(Objection.answered_at.is_(None))
     return list(db.session.scalars(statement.order_by(Objection.created_at, Objection.id)))
 
+
+# ------------------------------------------------------------------ the lists of the award pages
+
+
+def rounds_newest_first() -> list[AwardRound]:
+    return db.session.scalars(select(AwardRound).order_by(AwardRound.year.desc(), AwardRound.id.desc())).all()
+
+
+def round_counts() -> dict[int, dict[str, int]]:
+    """Per round: nominations (not withdrawn), qualified entries, judges, assignments and submitted ones."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for round_id, state, n in db.session.execute(select(Nomination.round_id, Nomination.state, func.count())
+                                                 .group_by(Nomination.round_id, Nomination.state)):
+        if state is not NominationState.WITHDRAWN:
+            counts[round_id]["nominated"] += n
+        counts[round_id]["qualified"] += n if state is NominationState.QUALIFIED else 0
+    for round_id, n in db.session.execute(select(RoundJudge.round_id, func.count()).group_by(RoundJudge.round_id)):
+        counts[round_id]["judges"] = n
+    for round_id, n, submitted in db.session.execute(
+            select(Assignment.round_id, func.count(), func.count(Assignment.submitted_at)).join(Nomination)
+            .where(Assignment.conflict.is_(False), Nomination.state == NominationState.QUALIFIED)
+            .group_by(Assignment.round_id)):
+        counts[round_id]["assigned"], counts[round_id]["submitted"] = n, submitted
+    return counts
+
+
+def draft_counts(award_round: AwardRound) -> dict[int, int]:
+    """judge user id → unsubmitted assignments that hold some scores."""
+    return dict(db.session.execute(
+        select(Assignment.judge_id, func.count(func.distinct(Assignment.id))).join(Score)
+        .where(Assignment.round_id == award_round.id, Assignment.conflict.is_(False),
+               Assignment.submitted_at.is_(None)).group_by(Assignment.judge_id)).all())
+
+
+def round_assignments(award_round: AwardRound) -> list[Assignment]:
+    """Every assignment of the round with its scores, by judge."""
+    return list(db.session.scalars(select(Assignment).where(Assignment.round_id == award_round.id)
+                                   .options(selectinload(Assignment.scores)).order_by(Assignment.judge_id)))
+
+
+def entry_assignments(nomination: Nomination) -> list[Assignment]:
+    """The assignments of one entry with their scores."""
+    return list(db.session.scalars(select(Assignment).where(Assignment.nomination_id == nomination.id)
+                                   .options(selectinload(Assignment.scores))))
+
+
+def entry_of(award_round: AwardRound, achievement_id: int) -> Nomination | None:
+    return db.session.scalars(select(Nomination).where(
+        Nomination.round_id == award_round.id, Nomination.achievement_id == achievement_id)).first()
+
+
+def judge_accounts(award_round: AwardRound) -> list[User]:
+    """The active judge accounts not yet judges of the round, by user name."""
+    taken = {j.user_id for j in award_round.judges}
+    return [u for u in db.session.scalars(select(User).where(User.role == Role.JUDGE, User.active.is_(True))
+                                          .order_by(User.username)) if u.id not in taken]
+
+
+def rounds_of_judge(user) -> list[AwardRound]:
+    """The rounds the judge sits on: those being scored first, then the newest."""
+    rounds = db.session.scalars(select(AwardRound).join(RoundJudge, RoundJudge.round_id == AwardRound.id)
+                                .where(RoundJudge.user_id == user.id).order_by(AwardRound.id.desc()))
+    return sorted(rounds, key=lambda r: r.state is not RoundState.SCORING)
+
+
+def assignment_of_judge(user, nomination_id: int) -> Assignment | None:
+    return db.session.scalars(select(Assignment).where(
+        Assignment.nomination_id == nomination_id, Assignment.judge_id == user.id)).first()
+
+
+def declared_conflicts(user, award_round: AwardRound) -> int:
+    return db.session.scalar(select(func.count()).select_from(Assignment).where(
+        Assignment.round_id == award_round.id, Assignment.judge_id == user.id, Assignment.conflict.is_(True)))
+
+
+def nominating_rounds() -> list[AwardRound]:
+    """The rounds open for nominations, the nearest deadline first (none last)."""
+    return list(db.session.scalars(select(AwardRound).where(AwardRound.state == RoundState.NOMINATING).order_by(
+        AwardRound.nomination_deadline.is_(None), AwardRound.nomination_deadline, AwardRound.id)))
+
+
+def approved_achievements(studio_id: int) -> list[Achievement]:
+    """A studio's approved achievements, the newest first: what it may nominate."""
+    return list(db.session.scalars(select(Achievement).where(
+        Achievement.studio_id == studio_id, Achievement.status == RecordStatus.APPROVED)
+        .order_by(Achievement.year.desc(), Achievement.id.desc())))
+
+
+def studio_nominations(studio_id: int) -> list[Nomination]:
+    """A studio's nominations in every round, the latest first, with their rounds and achievements."""
+    return list(db.session.scalars(select(Nomination).where(Nomination.studio_id == studio_id)
+                                   .order_by(Nomination.nominated_at.desc(), Nomination.id.desc())
+                                   .options(joinedload(Nomination.round), joinedload(Nomination.achievement))))

@@ -32,6 +32,7 @@ from .models import (
     Person,
     Studio,
     StudioTitle,
+    ValueLine,
     highest_valid_title,
 )
 from .services import (
@@ -45,7 +46,7 @@ from .services import (
     not_an_achievement_of,
     person_key,
 )
-from .value_lines import LEDGER_BASIS, LineState, ValueLine, ValueMismatch, plan
+from .value_lines import LEDGER_BASIS, LineState, ValueMismatch, plan
 from .versioning import bulk_written, mark_changed
 
 CHUNK = 500  # keys per IN (…) list, well under any database's parameter limit

@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import LegalStatus, RecordStatus, ValueStatus, local_today
 from . import legal_status as legal
-from .models import Achievement, Patent
-from .value_lines import ValueLine
+from .models import Achievement, Patent, ValueLine
 
 APPROVED = RecordStatus.APPROVED
 

@@ -8,41 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, Index, insert, select, update
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import insert, select, update
 
 from ..extensions import db
 from ..models import local_today
-from .models import Person, Studio
-
-
-class LeaderTerm(db.Model):
-    """One term of a person as a studio's leader; ended_on is None while it runs."""
-
-    __tablename__ = "studio_leader_terms"
-    __table_args__ = (Index("ix_studio_leader_terms_studio_ended", "studio_id", "ended_on"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    studio_id: Mapped[int] = mapped_column(ForeignKey("studios.id", ondelete="CASCADE"), index=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    # None: began before the site kept terms (the migration's backfill, a studio first imported).
-    started_on: Mapped[date | None]
-    ended_on: Mapped[date | None]
-
-    studio: Mapped[Studio] = relationship()
-    person: Mapped[Person] = relationship(lazy="joined")
-
-    @property
-    def is_current(self) -> bool:
-        return self.ended_on is None
-
-    @property
-    def years(self) -> str:
-        """2016–2023, 2016 起, or 至 2023 when the start is not known."""
-        start = str(self.started_on.year) if self.started_on else ""
-        if self.ended_on is None:
-            return f"{start} 起" if start else ""
-        return f"{start}–{self.ended_on.year}" if start else f"至 {self.ended_on.year}"
+from .models import LeaderTerm, Person, Studio
 
 
 def open_term(studio: Studio) -> LeaderTerm | None:

@@ -1,4 +1,5 @@
-"""Studio, Person, Achievement and Patent, as in DESIGN.md's records and ledger."""
+"""The catalogue's tables: Studio, Person, Achievement and Patent (DESIGN.md's records and ledger), leader terms,
+per-year value lines and the catalogue version."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.ext.orderinglist import ordering_list
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from ..extensions import db
 from ..models import (
@@ -22,6 +23,7 @@ from ..models import (
     StudioStatus,
     TimestampMixin,
     TitleState,
+    ValueStatus,
     enum_column,
     local_today,
 )
@@ -312,6 +314,81 @@ class Patent(SubmittedRecord, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Patent {self.display_number}>"
+
+
+class LeaderTerm(db.Model):
+    """One term of a person as a studio's leader; ended_on is None while it runs."""
+
+    __tablename__ = "studio_leader_terms"
+    __table_args__ = (Index("ix_studio_leader_terms_studio_ended", "studio_id", "ended_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    studio_id: Mapped[int] = mapped_column(ForeignKey("studios.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # None: began before the site kept terms (the migration's backfill, a studio first imported).
+    started_on: Mapped[date | None]
+    ended_on: Mapped[date | None]
+
+    studio: Mapped[Studio] = relationship()
+    person: Mapped[Person] = relationship(lazy="joined")
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
+
+    @property
+    def years(self) -> str:
+        """2016–2023, 2016 起, or 至 2023 when the start is not known."""
+        start = str(self.started_on.year) if self.started_on else ""
+        if self.ended_on is None:
+            return f"{start} 起" if start else ""
+        return f"{start}–{self.ended_on.year}" if start else f"至 {self.ended_on.year}"
+
+
+# The lines of an achievement and their rules: catalogue/value_lines.py.
+class ValueLine(TimestampMixin, db.Model):
+    """One year's economic value of an achievement, with how it was measured and an optional evidence file."""
+
+    __tablename__ = "value_lines"
+    __table_args__ = (Index("ix_value_lines_achievement_status", "achievement_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id", ondelete="CASCADE"))
+    year: Mapped[int]
+    amount_wan: Mapped[Decimal] = mapped_column(Hundredths)
+    basis: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ValueStatus] = mapped_column(
+        enum_column(ValueStatus), default=ValueStatus.SELF_REPORTED, server_default=ValueStatus.SELF_REPORTED.value
+    )
+    # The evidence file, checked and stored as proof files are (innovation_hub/uploads.py).
+    evidence_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    evidence_stored_name: Mapped[str | None] = mapped_column(String(80), unique=True)
+    evidence_content_type: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verified_at: Mapped[datetime | None]
+
+    achievement: Mapped[Achievement] = relationship(backref=backref(
+        "value_lines", order_by=lambda: (ValueLine.year, ValueLine.id), cascade="all, delete-orphan"))
+    verified_by = relationship("User", foreign_keys=[verified_by_id], lazy="joined")
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status is ValueStatus.VERIFIED
+
+    @property
+    def label(self) -> str:
+        return f"{self.year} 年 {self.amount_wan} 万元"
+
+
+# Bumped by catalogue/versioning.py's session listeners.
+class CatalogueVersion(db.Model):
+    """A single row (id 1) whose version grows with every committed catalogue change."""
+
+    __tablename__ = "catalogue_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
 
 
 @event.listens_for(Patent, "before_insert")

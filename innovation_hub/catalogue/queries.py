@@ -31,9 +31,7 @@ from ..models import (
 )
 from ..request_args import bool_arg, enum_arg, flag_arg, int_arg
 from . import legal_status as legal
-from .leadership import LeaderTerm
-from .models import Achievement, AchievementCompleter, Patent, PatentInventor, Person, Studio
-from .value_lines import ValueLine
+from .models import Achievement, AchievementCompleter, LeaderTerm, Patent, PatentInventor, Person, Studio, ValueLine
 
 APPROVED = RecordStatus.APPROVED
 

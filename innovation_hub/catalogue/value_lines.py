@@ -9,53 +9,13 @@ becomes, or adjusts, one 自报 line for the achievement's year.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
-
-from ..extensions import db
-from ..models import Hundredths, TimestampMixin, ValueStatus, enum_column
-from .models import Achievement
+from ..models import ValueStatus
+from .models import Achievement, ValueLine
 
 # The basis written on a line made from a total alone.
 LEDGER_BASIS = "按台账登记的经济效益"
-
-
-class ValueLine(TimestampMixin, db.Model):
-    """One year's economic value of an achievement, with how it was measured and an optional evidence file."""
-
-    __tablename__ = "value_lines"
-    __table_args__ = (Index("ix_value_lines_achievement_status", "achievement_id", "status"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id", ondelete="CASCADE"))
-    year: Mapped[int]
-    amount_wan: Mapped[Decimal] = mapped_column(Hundredths)
-    basis: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[ValueStatus] = mapped_column(
-        enum_column(ValueStatus), default=ValueStatus.SELF_REPORTED, server_default=ValueStatus.SELF_REPORTED.value
-    )
-    # The evidence file, checked and stored as proof files are (innovation_hub/uploads.py).
-    evidence_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    evidence_stored_name: Mapped[str | None] = mapped_column(String(80), unique=True)
-    evidence_content_type: Mapped[str] = mapped_column(String(40), default="", server_default="")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    verified_at: Mapped[datetime | None]
-
-    achievement: Mapped[Achievement] = relationship(backref=backref(
-        "value_lines", order_by=lambda: (ValueLine.year, ValueLine.id), cascade="all, delete-orphan"))
-    verified_by = relationship("User", foreign_keys=[verified_by_id], lazy="joined")
-
-    @property
-    def is_verified(self) -> bool:
-        return self.status is ValueStatus.VERIFIED
-
-    @property
-    def label(self) -> str:
-        return f"{self.year} 年 {self.amount_wan} 万元"
 
 
 @dataclass(frozen=True)

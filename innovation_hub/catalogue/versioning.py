@@ -8,25 +8,26 @@ from __future__ import annotations
 
 from blinker import Signal
 from sqlalchemy import event, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from ..database import flushed_changes
 from ..extensions import db
-from .models import Achievement, AchievementCompleter, Honour, Patent, PatentInventor, Person, Studio, StudioTitle
-from .value_lines import ValueLine
+from .models import (
+    Achievement,
+    AchievementCompleter,
+    CatalogueVersion,
+    Honour,
+    Patent,
+    PatentInventor,
+    Person,
+    Studio,
+    StudioTitle,
+    ValueLine,
+)
 
 # Patent includes its legal status override; ValueLine the per-year value figures the home page shows.
 TRACKED = (Studio, StudioTitle, Person, Honour, Achievement, AchievementCompleter, Patent, PatentInventor, ValueLine)
 _FLAG = "catalogue_changed"
-
-
-class CatalogueVersion(db.Model):
-    """A single row (id 1) whose version grows with every committed catalogue change."""
-
-    __tablename__ = "catalogue_version"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(default=1)
 
 
 def current_version() -> int:

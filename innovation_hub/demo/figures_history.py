@@ -8,8 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from ..accounts.services import user_by_username
-from ..catalogue.models import Achievement, Patent
-from ..catalogue.value_lines import ValueLine
+from ..catalogue.models import Achievement, Patent, ValueLine
 from ..extensions import db
 from ..figures.services import set_legal_status, verify_value_line
 from ..models import LegalStatus, RecordStatus

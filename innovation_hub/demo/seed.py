@@ -37,16 +37,17 @@ from ..awards.models import (
     Score,
     Vote,
 )
-from ..catalogue.leadership import LeaderTerm
 from ..catalogue.models import (
     Achievement,
     AchievementCompleter,
     Honour,
+    LeaderTerm,
     Patent,
     PatentInventor,
     Person,
     Studio,
     StudioTitle,
+    ValueLine,
 )
 from ..catalogue.patent_numbers import make_number
 from ..catalogue.services import (
@@ -57,11 +58,9 @@ from ..catalogue.services import (
     upsert_patent,
     upsert_studio,
 )
-from ..catalogue.value_lines import ValueLine
 from ..database import write_transaction
 from ..models import Category, Level, PatentKind, RecordStatus
-from ..submissions.change_requests import ChangeRequest
-from ..submissions.models import ProofFile
+from ..submissions.models import ChangeRequest, ProofFile
 from ..uploads import path_of
 from . import vocabulary as v
 from .accounts import DemoLogins, ReviewPlan, load_demo_accounts

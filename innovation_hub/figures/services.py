@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..audit.services import record as audit
-from ..catalogue.models import Achievement, Patent
-from ..catalogue.value_lines import ValueLine, line_total
+from ..catalogue.models import Achievement, Patent, ValueLine
+from ..catalogue.value_lines import line_total
 from ..database import lock, write_transaction
 from ..errors import PermissionDenied
 from ..models import LegalStatus, ValueStatus, utcnow

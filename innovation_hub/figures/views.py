@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..accounts.forms import ConfirmForm
 from ..accounts.models import Role
-from ..catalogue.models import Achievement, Patent, Studio
-from ..catalogue.value_lines import ValueLine
+from ..catalogue.models import Achievement, Patent, Studio, ValueLine
 from ..errors import BadRequest
 from ..extensions import db
 from ..models import RecordStatus, ValueStatus
@@ -23,7 +20,7 @@ from ..security import roles_required
 from ..submissions import queries as submission_queries
 from ..submissions.views import record_page  # the studio area's page, which shows this form
 from ..uploads import EXTENSIONS, UploadRefused, check_upload, display_name, path_of
-from . import services
+from . import queries, services
 from .forms import DERIVED, LegalStatusForm, ValueLineForm
 
 bp = Blueprint("figures", __name__)
@@ -70,14 +67,9 @@ def value_lines():
     status = ValueStatus.from_label(raw)
     if status is None:
         raise BadRequest(f"状态“{raw}”无效，可选：{'、'.join(ValueStatus.labels())}")
-    stmt = (select(ValueLine).join(ValueLine.achievement)
-            .where(ValueLine.status == status, Achievement.status == RecordStatus.APPROVED)
-            .options(joinedload(ValueLine.achievement).joinedload(Achievement.studio))
-            .order_by(ValueLine.created_at.desc(), ValueLine.id.desc()))
     studio_id = request.args.get("studio", type=int)
-    if studio_id:
-        stmt = stmt.where(Achievement.studio_id == studio_id)
-    page = db.paginate(stmt, page=page_arg(request.args), per_page=50, error_out=False, count=True)
+    page = db.paginate(queries.value_lines_select(status, studio_id), page=page_arg(request.args), per_page=50,
+                       error_out=False, count=True)
     studio = db.session.get(Studio, studio_id) if studio_id else None
     return render_template("figures/value_lines.html", page=page, status=status, statuses=list(ValueStatus),
                            studio=studio, form=ConfirmForm())

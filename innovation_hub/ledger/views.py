@@ -1,8 +1,11 @@
-"""/admin/ledger: upload a ledger (台账), read its dry-run report, confirm, watch the import."""
+"""/admin/ledger: upload a ledger (台账), read its dry-run report, confirm, watch the import; and the xlsx ledger
+download of any filtered list (the catalogue's lists use it too, handed in by create_app)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
+from io import BytesIO
+
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from ..accounts.models import Role
@@ -10,13 +13,27 @@ from ..extensions import db
 from ..models import local_time
 from ..security import roles_required
 from . import services
-from .downloads import workbook_response
 from .forms import ConfirmForm, UploadForm
 from .models import ImportState, LedgerImport
 
 bp = Blueprint("ledger_admin", __name__, url_prefix="/admin/ledger")
 
 ERRORS_SHOWN = 200  # error rows on the page; the total is always shown
+
+
+def workbook_response(filename: str, workbook=None, **sheets):
+    """An attachment response with the ledger sheets given (studios=…, achievements=…, patents=…), or `workbook`."""
+    from .exporter import build_workbook
+
+    buffer = BytesIO()
+    (workbook or build_workbook(**sheets)).save(buffer)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=filename,
+    )
 
 
 def _job_or_404(job_id: int) -> LedgerImport:

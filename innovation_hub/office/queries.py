@@ -13,7 +13,7 @@ from ..audit.models import AuditEntry
 from ..catalogue.models import Achievement, Patent, Studio
 from ..extensions import db
 from ..models import local_time
-from ..submissions.change_requests import ChangeRequest, RequestState
+from ..submissions.models import ChangeRequest, RequestState
 
 # The office's edits of a record: its public page lists them as 修改记录.
 EDIT_ACTIONS = ("catalogue.achievement_edit", "catalogue.patent_edit")

@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.changes import achievement_fields, diff, patent_fields, shown, studio_fields
 from ..audit.services import record as audit
 from ..awards.models import AwardRound, Nomination
-from ..catalogue.leadership import LeaderTerm, open_term, set_leader
-from ..catalogue.models import Achievement, Patent, Studio, StudioTitle
+from ..catalogue.leadership import open_term, set_leader
+from ..catalogue.models import Achievement, LeaderTerm, Patent, Studio, StudioTitle
 from ..catalogue.services import (
     AchievementData,
     CatalogueError,
@@ -34,8 +34,7 @@ from ..database import lock, write_transaction
 from ..errors import PermissionDenied
 from ..extensions import db
 from ..models import District, RecordStatus, TitleState, local_today, utcnow
-from ..submissions.change_requests import ChangeRequest, ControlledField, RequestState
-from ..submissions.models import ProofFile
+from ..submissions.models import ChangeRequest, ControlledField, ProofFile, RequestState
 from ..uploads import path_of
 
 # Tables moved row by row in a merge (with their own rules); every other table pointing at studios.id is

@@ -21,8 +21,9 @@ from ..models import RecordStatus, StudioStatus
 from ..request_args import page_arg
 from ..security import roles_required
 from ..submissions import queries as submission_queries
-from ..submissions.change_requests import ChangeRequest, RequestState, requests_of_studio
+from ..submissions.change_requests import requests_of_studio
 from ..submissions.forms import AchievementForm, PatentForm
+from ..submissions.models import ChangeRequest, RequestState
 from . import queries, services
 from .forms import LeaderForm, MergeForm, NewStudioForm, ReasonForm, RevokeForm, StudioForm, TitleForm
 

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from flask import url_for
 from sqlalchemy import bindparam, func, or_, select
 
-from ..catalogue.leadership import LeaderTerm
-from ..catalogue.models import Achievement, AchievementCompleter, Patent, PatentInventor, Person, Studio
+from ..catalogue.models import Achievement, AchievementCompleter, LeaderTerm, Patent, PatentInventor, Person, Studio
 from ..catalogue.queries import record_counts
 from ..extensions import db
 from ..models import RecordStatus

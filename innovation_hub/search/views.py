@@ -6,14 +6,10 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
-from sqlalchemy import bindparam, null, select
-from sqlalchemy.orm import selectinload
 
-from ..catalogue.models import Achievement, Patent, Studio
-from ..extensions import db
-from ..models import RecordStatus
 from ..paging import Page
 from . import RECORD_TYPES, SearchQuery, SearchResults, entities, highlight, search, snippet
+from .hits import api_hit_rows, hit_records
 from .queries import FILTER_ENUMS
 
 bp = Blueprint("search", __name__)
@@ -35,7 +31,6 @@ class ShownHit:
     studio_url: str | None
 
 
-_MODELS = {"achievement": Achievement, "patent": Patent, "studio": Studio}
 _ENDPOINTS = {
     "achievement": ("catalogue.achievement_detail", "achievement_id"),
     "patent": ("catalogue.patent_detail", "patent_id"),
@@ -45,18 +40,7 @@ _ENDPOINTS = {
 
 def _load(results: SearchResults) -> list[ShownHit]:
     """The hits' records in rank order, a query per record type; stale hits are skipped."""
-    records = {}
-    for kind, model in _MODELS.items():
-        ids = [h.id for h in results.hits if h.type == kind]
-        if not ids:
-            continue
-        stmt = select(model).where(model.id.in_(ids))
-        if model is not Studio:
-            stmt = stmt.options(selectinload(model.studio))
-        # The status is checked here, not in SQL: with `status = 'approved'` beside `id IN (…)` SQLite walks
-        # the (status, year) index over every approved record (2.8 ms at 10k) instead of 20 primary keys.
-        records.update({(kind, r.id): r for r in db.session.execute(stmt).scalars()
-                        if model is Studio or r.status is RecordStatus.APPROVED})
+    records = hit_records(results)
     shown = []
     for hit in results.hits:
         record = records.get((hit.type, hit.id))
@@ -76,33 +60,10 @@ def _load(results: SearchResults) -> list[ShownHit]:
     return shown
 
 
-# What an API hit shows, per type: its title, the text of its snippet, its studio's name; then the status,
-# checked as in _load. Built once: building and caching a statement per request cost as much as running it.
-_IDS = bindparam("ids", expanding=True)
-_API_ROWS = {
-    "achievement": select(Achievement.id, Achievement.title, Achievement.summary, Studio.name, Achievement.status)
-    .join(Studio, Studio.id == Achievement.studio_id).where(Achievement.id.in_(_IDS)),
-    "patent": select(Patent.id, Patent.title, Patent.abstract, Studio.name, Patent.status)
-    .join(Studio, Studio.id == Patent.studio_id).where(Patent.id.in_(_IDS)),
-    "studio": select(Studio.id, Studio.name, Studio.intro, Studio.name, null()).where(Studio.id.in_(_IDS)),
-}
-
-
 def _api_hits(results: SearchResults) -> list[dict]:
-    """The hits as the API shows them, in rank order; stale hits are skipped as in _load.
-
-    Only the shown columns, one query per type: whole records with their studios (and the studios'
-    leaders) through the ORM, and titles marked that the API does not send, cost more than the
-    search itself at 10k records.
-    """
-    shown = {}
-    connection = db.session.connection()  # plain rows: the session's ORM result handling doubled the time
-    for kind, stmt in _API_ROWS.items():
-        ids = [h.id for h in results.hits if h.type == kind]
-        if ids:
-            for rid, title, body, studio_name, status in connection.execute(stmt, {"ids": ids}):
-                if kind == "studio" or status is RecordStatus.APPROVED:
-                    shown[(kind, rid)] = (title, body, studio_name)
+    """The hits as the API shows them, in rank order; stale hits are skipped as in _load. Their titles are not
+    marked: the API does not send them."""
+    shown = api_hit_rows(results)
     out = []
     for hit in results.hits:
         if (hit.type, hit.id) not in shown:

@@ -26,7 +26,7 @@ from ..forms import (
 )
 from ..models import Category, District, PatentKind
 from ..record_fields import split_names
-from .change_requests import ControlledField
+from .models import ControlledField
 from .services import ProfileData
 
 FIRST_PATENT_DAY = date(1985, 4, 1)  # the Patent Law took effect; no Chinese patent was filed before

@@ -25,8 +25,8 @@ from ..database import lock, write_transaction
 from ..errors import PermissionDenied
 from ..models import District, RecordStatus, utcnow
 from ..uploads import CheckedUpload, path_of, store
-from .change_requests import ControlledField, request_changes
-from .models import ProofFile
+from .change_requests import request_changes
+from .models import ControlledField, ProofFile
 
 
 class WorkflowError(CatalogueError):

@@ -91,8 +91,7 @@ def test_office_adds_a_studio_edits_and_unpublishes(live_server, page, restored_
 
 def test_demo_history_shows_on_public_pages(live_server, page):
     """The demo's leader change and revoked titles (demo/office_history.py), as the public reads them."""
-    from innovation_hub.catalogue.leadership import LeaderTerm
-    from innovation_hub.catalogue.models import StudioTitle
+    from innovation_hub.catalogue.models import LeaderTerm, StudioTitle
 
     base, app = live_server
     with app.app_context():

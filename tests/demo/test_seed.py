@@ -25,9 +25,9 @@ from innovation_hub.catalogue.models import (
     Person,
     Studio,
     StudioTitle,
+    ValueLine,
 )
 from innovation_hub.catalogue.services import AchievementData
-from innovation_hub.catalogue.value_lines import ValueLine
 from innovation_hub.demo import vocabulary
 from innovation_hub.demo.figures_history import LAPSED_REASON, VERIFIED_ACHIEVEMENTS
 from innovation_hub.demo.seed import DemoSeedRefused, build_plan, seed_demo

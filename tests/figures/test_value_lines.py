@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from innovation_hub.audit.models import AuditEntry
-from innovation_hub.catalogue.models import Achievement
-from innovation_hub.catalogue.value_lines import LEDGER_BASIS, ValueLine
+from innovation_hub.catalogue.models import Achievement, ValueLine
+from innovation_hub.catalogue.value_lines import LEDGER_BASIS
 from innovation_hub.errors import PermissionDenied
 from innovation_hub.extensions import db
 from innovation_hub.figures import services

@@ -10,8 +10,7 @@ from innovation_hub.accounts.models import User
 from innovation_hub.audit.changes import diff
 from innovation_hub.audit.models import AuditEntry
 from innovation_hub.catalogue.bulk import upsert_all
-from innovation_hub.catalogue.leadership import LeaderTerm
-from innovation_hub.catalogue.models import Achievement, Patent, Studio
+from innovation_hub.catalogue.models import Achievement, LeaderTerm, Patent, Studio
 from innovation_hub.catalogue.services import AchievementData, StudioData, TitleData, upsert_studio
 from innovation_hub.database import write_transaction
 from innovation_hub.errors import PermissionDenied
@@ -19,7 +18,7 @@ from innovation_hub.extensions import db
 from innovation_hub.models import Category, District, Level, RecordStatus, TitleState
 from innovation_hub.office import services
 from innovation_hub.submissions import services as submissions
-from innovation_hub.submissions.change_requests import ChangeRequest, ControlledField, RequestState
+from innovation_hub.submissions.models import ChangeRequest, ControlledField, RequestState
 from innovation_hub.uploads import check_upload, path_of
 from tests.factories import gen_achievement, gen_patent, gen_studio, gen_user, login
 

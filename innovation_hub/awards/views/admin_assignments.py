@@ -6,11 +6,8 @@ from collections import defaultdict
 
 from flask import flash, render_template
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ...accounts.models import Role
-from ...extensions import db
 from ...security import roles_required
 from .. import assignment, queries
 from ..forms import admin as forms
@@ -24,10 +21,8 @@ routes = PageRoutes()
 def _assignment_page(award_round: AwardRound, assign_form: forms.AssignForm | None = None,
                      conflict_form: forms.ConflictForm | None = None) -> str:
     entries = queries.qualified(award_round)
-    rows = db.session.scalars(select(Assignment).where(Assignment.round_id == award_round.id)
-                              .options(selectinload(Assignment.scores)).order_by(Assignment.judge_id))
     by_entry = defaultdict(list)
-    for a in rows:
+    for a in queries.round_assignments(award_round):
         by_entry[a.nomination_id].append(a)
     judges = list(award_round.judges)
     return render_template(

@@ -12,7 +12,7 @@ from ...security import roles_required
 from .. import assignment, queries
 from ..forms import admin as forms
 from ..models import AwardRound, RoundJudge
-from .admin_site import PageRoutes, S, back, invalid, judge_accounts, own_or_404, refusal, round_or_404
+from .admin_site import PageRoutes, S, back, invalid, own_or_404, refusal, round_or_404
 from .service_call import run_service
 
 routes = PageRoutes()
@@ -22,7 +22,7 @@ def _judges_page(award_round: AwardRound, form: forms.JudgeForm | None = None) -
     progress = {p.user_id: p for p in queries.judge_progress(award_round)}
     return render_template(
         "awards/admin/judges.html", award_round=award_round, progress=progress,
-        form=form or forms.JudgeForm(formdata=None, accounts=judge_accounts(award_round)),
+        form=form or forms.JudgeForm(formdata=None, accounts=queries.judge_accounts(award_round)),
         can_change=award_round.state in (S.DRAFT, S.NOMINATING, S.QUALIFYING, S.SCORING),
     )
 
@@ -37,7 +37,7 @@ def judges(round_id: int):
 @roles_required(Role.ADMIN)
 def judge_add(round_id: int):
     award_round = round_or_404(round_id)
-    form = forms.JudgeForm(accounts=judge_accounts(award_round))
+    form = forms.JudgeForm(accounts=queries.judge_accounts(award_round))
     if not form.validate_on_submit():
         return invalid(form, _judges_page, award_round, form)
     user = db.session.get(User, int(form.user.data))

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from flask import render_template
-from sqlalchemy import func, select
 
 from ...accounts.models import Role
-from ...extensions import db
 from ...security import roles_required
 from .. import queries
-from ..models import Assignment, AwardRound, Score
 from .admin_site import PageRoutes, round_or_404
 
 routes = PageRoutes()
-
-
-def _draft_counts(award_round: AwardRound) -> dict[int, int]:
-    """judge user id → unsubmitted assignments that hold some scores."""
-    return dict(db.session.execute(
-        select(Assignment.judge_id, func.count(func.distinct(Assignment.id))).join(Score)
-        .where(Assignment.round_id == award_round.id, Assignment.conflict.is_(False),
-               Assignment.submitted_at.is_(None)).group_by(Assignment.judge_id)).all())
 
 
 @routes.get("/<int:round_id>/progress")
@@ -33,7 +22,7 @@ def progress(round_id: int):
     titles = {n.id: n for n in queries.qualified(award_round)}
     return render_template(
         "awards/admin/progress.html", award_round=award_round, judges=queries.judge_progress(award_round),
-        drafts=_draft_counts(award_round), entries=entries, spreads=spreads, nominations=titles,
+        drafts=queries.draft_counts(award_round), entries=entries, spreads=spreads, nominations=titles,
         disputed=queries.disputed_entries(award_round), missing=queries.missing_scores(award_round),
         full_marks=ranking.full_marks if ranking else 0, dispute_share=queries.DISPUTE_SHARE,
     )

@@ -8,11 +8,8 @@ from io import BytesIO
 
 from flask import abort, render_template, send_file
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ...accounts.models import Role
-from ...extensions import db
 from ...security import roles_required
 from .. import exports, judge_scores, queries, scoring
 from ..forms import admin as forms
@@ -43,8 +40,7 @@ def _entry_page(award_round: AwardRound, nomination: Nomination, failed: tuple[i
         if row.entry_id == nomination.id:
             sheet[row.judge_number].append(row)
     totals = {n: scoring.weighted_total((r.weight, r.points) for r in rows) for n, rows in sheet.items()}
-    assigned = db.session.scalars(select(Assignment).where(Assignment.nomination_id == nomination.id)
-                                  .options(selectinload(Assignment.scores)))
+    assigned = queries.entry_assignments(nomination)
     numbers = queries.judge_numbers(award_round)
     return render_template(
         "awards/admin/entry.html", award_round=award_round, nomination=nomination, data=data, frozen=frozen,
@@ -55,8 +51,7 @@ def _entry_page(award_round: AwardRound, nomination: Nomination, failed: tuple[i
 
 
 def _entry_of(award_round: AwardRound, achievement_id: int) -> Nomination:
-    nomination = db.session.scalars(select(Nomination).where(
-        Nomination.round_id == award_round.id, Nomination.achievement_id == achievement_id)).first()
+    nomination = queries.entry_of(award_round, achievement_id)
     if nomination is None:
         abort(404)
     return nomination

@@ -2,47 +2,25 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from flask import flash, render_template, request
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from ...accounts.models import Role
-from ...extensions import db
 from ...security import roles_required
 from .. import lifecycle, queries, services
 from ..forms import admin as forms
-from ..models import Assignment, AwardRound, Nomination, NominationState, RoundJudge
+from ..models import AwardRound
 from .admin_site import PageRoutes, S, back, invalid, refusal, round_or_404
 from .service_call import run_service
 
 routes = PageRoutes()
 
 
-def _round_counts() -> dict[int, dict[str, int]]:
-    """Per round: nominations (not withdrawn), qualified entries, judges, assignments and submitted ones."""
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for round_id, state, n in db.session.execute(select(Nomination.round_id, Nomination.state, func.count())
-                                                 .group_by(Nomination.round_id, Nomination.state)):
-        if state is not NominationState.WITHDRAWN:
-            counts[round_id]["nominated"] += n
-        counts[round_id]["qualified"] += n if state is NominationState.QUALIFIED else 0
-    for round_id, n in db.session.execute(select(RoundJudge.round_id, func.count()).group_by(RoundJudge.round_id)):
-        counts[round_id]["judges"] = n
-    for round_id, n, submitted in db.session.execute(
-            select(Assignment.round_id, func.count(), func.count(Assignment.submitted_at)).join(Nomination)
-            .where(Assignment.conflict.is_(False), Nomination.state == NominationState.QUALIFIED)
-            .group_by(Assignment.round_id)):
-        counts[round_id]["assigned"], counts[round_id]["submitted"] = n, submitted
-    return counts
-
-
 @routes.get("/")
 @roles_required(Role.ADMIN)
 def round_list():
-    rounds = db.session.scalars(select(AwardRound).order_by(AwardRound.year.desc(), AwardRound.id.desc())).all()
-    return render_template("awards/admin/round_list.html", rounds=rounds, counts=_round_counts())
+    return render_template("awards/admin/round_list.html", rounds=queries.rounds_newest_first(),
+                           counts=queries.round_counts())
 
 
 def _round_form_page(form: forms.RoundForm, award_round: AwardRound | None) -> str:
@@ -98,7 +76,8 @@ def dashboard_page(award_round: AwardRound, transition_form: forms.TransitionFor
              for target, verb in lifecycle.allowed_transitions(award_round.state)]
     progress = queries.judge_progress(award_round)
     return render_template(
-        "awards/admin/dashboard.html", award_round=award_round, steps=steps, counts=_round_counts()[award_round.id],
+        "awards/admin/dashboard.html", award_round=award_round, steps=steps,
+        counts=queries.round_counts()[award_round.id],
         assigned=sum(p.assigned for p in progress), submitted=sum(p.submitted for p in progress),
         form=transition_form or forms.TransitionForm(formdata=None),
         missing=queries.missing_scores(award_round) if offer_force else [], offer_force=offer_force,

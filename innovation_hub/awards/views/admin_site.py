@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, url_for
-from sqlalchemy import select
 
-from ...accounts.models import Role, User
+from ...accounts.models import User
 from ...extensions import db
 from .. import publication
 from ..models import AwardRound, NominationState, RoundState
@@ -94,12 +93,6 @@ def back(endpoint: str, award_round: AwardRound, done: str | None = None, **valu
     if done:
         flash(done, "success")
     return redirect(url_for(endpoint, round_id=award_round.id, **values))
-
-
-def judge_accounts(award_round: AwardRound) -> list[User]:
-    taken = {j.user_id for j in award_round.judges}
-    return [u for u in db.session.scalars(select(User).where(User.role == Role.JUDGE, User.active.is_(True))
-                                          .order_by(User.username)) if u.id not in taken]
 
 
 def judge_user(award_round: AwardRound, user_id) -> User:

@@ -13,7 +13,6 @@ from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from ...accounts.models import Role
 from ...extensions import db
@@ -23,7 +22,7 @@ from .. import assignment as assigning
 from .. import blind, judge_scores, queries, scoring
 from ..conflicts import standing_conflict
 from ..forms.judge import ConflictForm, points_text, score_form
-from ..models import Assignment, AwardRound, NominationState, RoundJudge, RoundState
+from ..models import Assignment, AwardRound, NominationState, RoundState
 from .service_call import run_service
 
 bp = Blueprint("judging", __name__, url_prefix="/judge")
@@ -39,13 +38,6 @@ def award_helpers():
 # ------------------------------------------------------------------ loading, with the conflict rules
 
 
-def _rounds_of_judge() -> list[AwardRound]:
-    """The rounds the judge sits on: those being scored first, then the newest."""
-    rounds = db.session.scalars(select(AwardRound).join(RoundJudge, RoundJudge.round_id == AwardRound.id)
-                                .where(RoundJudge.user_id == current_user.id).order_by(AwardRound.id.desc()))
-    return sorted(rounds, key=lambda r: r.state is not S.SCORING)
-
-
 def _round_or_404(round_id: int) -> AwardRound:
     award_round = db.get_or_404(AwardRound, round_id)
     if not any(j.user_id == current_user.id for j in award_round.judges):
@@ -55,17 +47,11 @@ def _round_or_404(round_id: int) -> AwardRound:
 
 def _assignment_or_404(nomination_id: int) -> Assignment:
     """The judge's own assignment of this entry; 404 for a conflict of any kind or an entry not given to it."""
-    a = db.session.scalars(select(Assignment).where(
-        Assignment.nomination_id == nomination_id, Assignment.judge_id == current_user.id)).first()
+    a = queries.assignment_of_judge(current_user, nomination_id)
     if a is None or a.conflict or a.nomination.state is not NominationState.QUALIFIED \
             or standing_conflict(current_user, a.nomination.studio) is not None:
         abort(404)
     return a
-
-
-def _declared_conflicts(award_round: AwardRound) -> int:
-    return db.session.scalar(select(func.count()).select_from(Assignment).where(
-        Assignment.round_id == award_round.id, Assignment.judge_id == current_user.id, Assignment.conflict.is_(True)))
 
 
 # ------------------------------------------------------------------ what the pages show
@@ -140,7 +126,7 @@ def _entry_page(a: Assignment, form=None, conflict_form=None, error: str = "", t
 @roles_required(Role.JUDGE)
 def home():
     rounds = []
-    for award_round in _rounds_of_judge():
+    for award_round in queries.rounds_of_judge(current_user):
         entries = queries.judge_assignments(current_user, award_round)
         rounds.append((award_round, _progress(entries)))
     return render_template("awards/judge/home.html", rounds=rounds)
@@ -154,7 +140,7 @@ def round_entries(round_id: int):
     number = next(j.number for j in award_round.judges if j.user_id == current_user.id)
     return render_template("awards/judge/round.html", round=award_round, entries=entries,
                            progress=_progress(entries), number=number,
-                           conflicts=_declared_conflicts(award_round))
+                           conflicts=queries.declared_conflicts(current_user, award_round))
 
 
 @bp.get("/entries/<int:nomination_id>")

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ...accounts.models import Role
 from ...catalogue.models import Achievement
 from ...errors import PermissionDenied
 from ...extensions import db
-from ...models import RecordStatus, local_time, utcnow
+from ...models import local_time, utcnow
 from ...security import roles_required
 from .. import nominating, queries
 from ..forms.judge import ConfirmForm
@@ -54,11 +52,8 @@ def _studio():
 
 
 def _open_rounds(studio) -> list[OpenRound]:
-    rounds = db.session.scalars(select(AwardRound).where(AwardRound.state == S.NOMINATING).order_by(
-        AwardRound.nomination_deadline.is_(None), AwardRound.nomination_deadline, AwardRound.id))
-    achievements = list(db.session.scalars(select(Achievement).where(
-        Achievement.studio_id == studio.id, Achievement.status == RecordStatus.APPROVED)
-        .order_by(Achievement.year.desc(), Achievement.id.desc())))
+    rounds = queries.nominating_rounds()
+    achievements = queries.approved_achievements(studio.id)
     return [OpenRound(r, nominating.studio_nomination_count(r, studio.id),
                       [(a, nominating.eligibility(r, a)) for a in achievements]) for r in rounds]
 
@@ -77,11 +72,8 @@ def _outcome(nomination: Nomination, excellent: dict[int, set[int]]) -> str | No
 
 
 def _nominations(studio) -> list[tuple[Nomination, str | None]]:
-    rows = db.session.scalars(select(Nomination).where(Nomination.studio_id == studio.id)
-                              .order_by(Nomination.nominated_at.desc(), Nomination.id.desc())
-                              .options(joinedload(Nomination.round), joinedload(Nomination.achievement)))
     excellent: dict[int, set[int]] = {}
-    return [(n, _outcome(n, excellent)) for n in rows]
+    return [(n, _outcome(n, excellent)) for n in queries.studio_nominations(studio.id)]
 
 
 def _home(error: str = "", status: int = 200):
