@@ -107,10 +107,11 @@ class PostgresDatabases:
         self._connections: weakref.WeakSet = weakref.WeakSet()
         event.listen(Pool, "connect", self._track)
 
-    def _admin(self):
+    def _admin(self, url: str | None = None):
+        """An autocommit connection to `url`'s database, else to the server's own."""
         import psycopg
 
-        return psycopg.connect(_plain(self.server_url), autocommit=True)
+        return psycopg.connect(_plain(url or self.server_url), autocommit=True)
 
     @property
     def server_url(self) -> str:
@@ -163,7 +164,7 @@ class PostgresDatabases:
         its ~40 tables takes ~16 ms, where a new database per test took ~170 ms of the server's time."""
         if self._scratch is None:
             self._scratch = self.create(f"ih_scratch_{os.getpid()}")
-            with self._admin_of(self._scratch) as conn:
+            with self._admin(self._scratch) as conn:
                 tables = [row[0] for row in conn.execute(
                     "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
                 sequences = [row[0] for row in conn.execute(
@@ -181,18 +182,13 @@ class PostgresDatabases:
                            + "SET session_replication_role = DEFAULT")
             return self._scratch
         try:
-            with self._admin_of(self._scratch) as conn:
+            with self._admin(self._scratch) as conn:
                 conn.execute(self._reset)
         except Exception:  # a connection left by a test holds a lock: start over with a new scratch database
             self.drop(self._scratch)
             self._scratch = None
             return self.emptied()
         return self._scratch
-
-    def _admin_of(self, url: str):
-        import psycopg
-
-        return psycopg.connect(_plain(url), autocommit=True)
 
     def _track(self, dbapi_connection, _record) -> None:
         if hasattr(dbapi_connection, "info"):  # psycopg's; a test may also open SQLite files of its own

@@ -40,7 +40,7 @@ from .models import (
     Vote,
     VoteMode,
 )
-from .objections_votes import TooManyRequests, check_entry, lock_address, recent, vote_refusal
+from .objections_votes import TooManyRequests, admit_votes, recent
 from .services import AwardError, label, require_admin, required_text
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: nothing to misread on paper
@@ -214,15 +214,7 @@ def cast_ballot(award_round: AwardRound, typed_code: str, nominations: list[Nomi
     hashed = code_hash(award_round.id, code)
     failure = None
     with write_transaction() as session:
-        now = utcnow()
-        refusal = vote_refusal(award_round, now)
-        if refusal:
-            raise AwardError(refusal)
-        if award_round.vote_mode is not VoteMode.BALLOT:
-            raise AwardError("本次评选不使用投票码")
-        for nomination in nominations:
-            check_entry(award_round, nomination)
-        lock_address(session, address)
+        now = admit_votes(session, award_round, VoteMode.BALLOT, "本次评选不使用投票码", nominations, address)
         failures = recent(BallotFailure, address, now - timedelta(hours=1))
         if failures >= FAILURES_PER_ADDRESS_PER_HOUR:
             raise TooManyRequests("该网络地址输错投票码的次数过多，请一小时后再试")

@@ -166,19 +166,29 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def admit_votes(session, award_round: AwardRound, mode: VoteMode, wrong_mode: str, nominations: list[Nomination],
+                address: str) -> datetime:
+    """What every vote passes inside its transaction, open or by ballot code: the vote is open now, in this mode,
+    for entries of this round, and the address is locked for its limits. Returns the vote's time."""
+    now = utcnow()
+    refusal = vote_refusal(award_round, now)
+    if refusal:
+        raise AwardError(refusal)
+    if award_round.vote_mode is not mode:
+        raise AwardError(wrong_mode)
+    for nomination in nominations:
+        check_entry(award_round, nomination)
+    lock_address(session, address)
+    return now
+
+
 def cast_vote(award_round: AwardRound, nomination: Nomination, token: str, address: str) -> Vote:
     """One vote per browser token per entry per day (北京时间), a database rule; addresses are rate-limited."""
     token = required_text(token, "投票凭证无效，请刷新页面后再投票")
     try:
         with write_transaction() as session:
-            now = utcnow()
-            refusal = vote_refusal(award_round, now)
-            if refusal:
-                raise AwardError(refusal)
-            if award_round.vote_mode is not VoteMode.OPEN:
-                raise AwardError("本次评选凭投票码投票，请输入投票码")
-            check_entry(award_round, nomination)
-            lock_address(session, address)
+            now = admit_votes(session, award_round, VoteMode.OPEN, "本次评选凭投票码投票，请输入投票码",
+                              [nomination], address)
             if recent(Vote, address, now - timedelta(hours=1)) >= VOTES_PER_ADDRESS_PER_HOUR:
                 raise TooManyRequests("该网络地址投票过于频繁，请稍后再试")
             vote = Vote(round_id=award_round.id, nomination_id=nomination.id, token_hash=token_hash(token),
