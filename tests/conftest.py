@@ -12,6 +12,7 @@ from jinja2 import BytecodeCache
 from innovation_hub import create_app
 from innovation_hub.extensions import db
 
+from . import worlds
 from .databases import SECRET_KEY, TEST_CONFIG, demo_site, postgres, run_folder, shared_engine, sqlite_template
 
 
@@ -123,6 +124,7 @@ def app(request, tmp_path, monkeypatch, database_url):
 
     with app.app_context():
         shared_engine.attach(app)
+        worlds.writes.watch(db.engine)
         yield app
         db.session.remove()
         db.engine.dispose()

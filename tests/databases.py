@@ -102,7 +102,9 @@ class PostgresDatabases:
         self._folder: Path | None = None
         self._template_ready = False
         self._scratch: str | None = None
+        self._scratch_made = 0  # how many scratch databases this process has made (a world kept in one is lost with it)
         self._reset = ""
+        self._restores: dict[str, str] = {}
         self._names = itertools.count(1)
         self._connections: weakref.WeakSet = weakref.WeakSet()
         event.listen(Pool, "connect", self._track)
@@ -164,22 +166,10 @@ class PostgresDatabases:
         its ~40 tables takes ~16 ms, where a new database per test took ~170 ms of the server's time."""
         if self._scratch is None:
             self._scratch = self.create(f"ih_scratch_{os.getpid()}")
-            with self._admin(self._scratch) as conn:
-                tables = [row[0] for row in conn.execute(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
-                sequences = [row[0] for row in conn.execute(
-                    "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")]
-                # The few rows the migrations write (the catalogue's version, the change log's state) are kept
-                # aside in a schema of the tests' own and put back.
-                kept = [t for t in tables if conn.execute(f"SELECT EXISTS (SELECT FROM {t})").fetchone()[0]]
-                conn.execute("CREATE SCHEMA test_kept")
-                for table in kept:
-                    conn.execute(f"CREATE TABLE test_kept.{table} AS TABLE public.{table}")
-            self._reset = ("SET lock_timeout = '10s'; SET session_replication_role = replica; "
-                           + "".join(f"DELETE FROM public.{t}; " for t in tables)
-                           + "".join(f"INSERT INTO public.{t} SELECT * FROM test_kept.{t}; " for t in kept)
-                           + "".join(f"ALTER SEQUENCE public.{q} RESTART; " for q in sequences)
-                           + "SET session_replication_role = DEFAULT")
+            self._scratch_made += 1
+            # The few rows the migrations write (the catalogue's version, the change log's state) are kept
+            # aside in a schema of the tests' own and put back.
+            self._reset = self.keep(self._scratch, "test_kept")
             return self._scratch
         try:
             with self._admin(self._scratch) as conn:
@@ -189,6 +179,38 @@ class PostgresDatabases:
             self._scratch = None
             return self.emptied()
         return self._scratch
+
+    @property
+    def scratch(self) -> str | None:
+        """Which scratch database this process has now (its URL and how many came before it)."""
+        return self._scratch and f"{self._scratch}#{self._scratch_made}"
+
+    def keep(self, url: str, schema: str) -> str:
+        """Copy the rows of `url`'s database into its `schema` (tests/worlds.py); returns the statements that
+        put them back (also what `restore(url, schema)` runs)."""
+        with self._admin(url) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.execute(f"CREATE SCHEMA {schema}")
+            tables = [row[0] for row in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")]
+            kept = [t for t in tables if conn.execute(f"SELECT EXISTS (SELECT FROM public.{t})").fetchone()[0]]
+            for table in kept:
+                conn.execute(f"CREATE TABLE {schema}.{table} AS TABLE public.{table}")
+            sequences = list(conn.execute(
+                "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'"))
+        self._restores[schema] = (
+            "SET lock_timeout = '10s'; SET session_replication_role = replica; "
+            + "".join(f"DELETE FROM public.{t}; " for t in tables)
+            + "".join(f"INSERT INTO public.{t} SELECT * FROM {schema}.{t}; " for t in kept)
+            + "".join(f"SELECT setval('public.{q}', {last}); " for q, last in sequences if last is not None)
+            + "".join(f"ALTER SEQUENCE public.{q} RESTART; " for q, last in sequences if last is None)
+            + "SET session_replication_role = DEFAULT")
+        return self._restores[schema]
+
+    def restore(self, url: str, schema: str) -> None:
+        """Put back into `url`'s database the rows `keep(url, schema)` copied."""
+        with self._admin(url) as conn:
+            conn.execute(self._restores[schema])
 
     def _track(self, dbapi_connection, _record) -> None:
         if hasattr(dbapi_connection, "info"):  # psycopg's; a test may also open SQLite files of its own

@@ -13,6 +13,7 @@ from innovation_hub.awards.models import Assignment, AwardRound, Nomination
 from innovation_hub.database import write_transaction
 from innovation_hub.extensions import db
 from innovation_hub.models import utcnow
+from tests import worlds
 from tests.factories import gen_achievement, gen_judge, gen_round, gen_studio, gen_user
 
 
@@ -46,7 +47,13 @@ def add_judges(stage: Stage, judges: list[User]) -> None:
 
 
 def build(entries: int = 4, judges: int = 3, *, until: str = "scoring", studios: int = 2, **settings) -> Stage:
-    """A round taken up to `until` (nominating, qualifying, scoring): entries spread over studios, judges added."""
+    """A round taken up to `until` (nominating, qualifying, scoring): entries spread over studios, judges added.
+    Made once per process on an empty site and put back after that (tests/worlds.py)."""
+    key = f"awards.build {entries} {judges} {until} {studios} {sorted(settings.items())!r}"
+    return worlds.built_once(key, lambda: _build(entries, judges, until, studios, settings))
+
+
+def _build(entries: int, judges: int, until: str, studios: int, settings: dict) -> Stage:
     admin = gen_user()
     settings.setdefault("judges_per_entry", max(judges, 1))
     stage = Stage(admin, gen_round(admin, **settings))

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from innovation_hub.accounts.models import LoginThrottle, User
 from innovation_hub.audit.models import AuditEntry
+from innovation_hub.awards.models import AwardRound, Nomination
 from innovation_hub.catalogue import patent_numbers
 from innovation_hub.catalogue.models import (
     Achievement,
@@ -29,6 +30,7 @@ from innovation_hub.catalogue.models import (
 )
 from innovation_hub.catalogue.services import AchievementData
 from innovation_hub.demo import vocabulary
+from innovation_hub.demo.awards import FINISHED_ROUND
 from innovation_hub.demo.figures_history import LAPSED_REASON, VERIFIED_ACHIEVEMENTS
 from innovation_hub.demo.seed import DemoSeedRefused, build_plan, seed_demo
 from innovation_hub.demo.writing import SAMPLE_MARK
@@ -47,6 +49,7 @@ from innovation_hub.models import (
 from innovation_hub.submissions.models import ProofFile
 from innovation_hub.submissions.services import attach_file, save_achievement
 from innovation_hub.uploads import check_upload, path_of
+from tests.demo.test_awards_seed import _rankings
 from tests.factories import gen_achievement, gen_patent, gen_studio, gen_user, login
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,7 +190,10 @@ def test_seed_demo_writes_the_report_shape(app, demo_seed):
     assert _count(Studio) == 149
 
 
-def test_cli_refuses_then_force_replaces_the_catalogue(app, runner):
+def test_cli_refuses_then_force_replaces_the_site_with_the_same_demo(app, runner, demo_seed):
+    """A site in use (the demo, and what people added since): refused without --force; with it, only the demo
+    is left, its award rounds ranked exactly as before (the one full re-seed of the suite)."""
+    rankings = _rankings()
     studio = gen_studio("旧的工作室")
     gen_patent(studio, achievement=gen_achievement(studio))
     # What hangs on the old catalogue: accounts, their login attempts, the audit log, a proof file on disk.
@@ -203,7 +209,7 @@ def test_cli_refuses_then_force_replaces_the_catalogue(app, runner):
     refused = runner.invoke(args=["seed-demo"])
     assert refused.exit_code == 1
     assert "--force" in refused.output
-    assert (_count(Studio), _count(Person)) == (1, people)
+    assert (_count(Studio), _count(Person)) == (150, people)
 
     result = runner.invoke(args=["seed-demo", "--force"])
     assert result.exit_code == 0, result.output
@@ -218,3 +224,6 @@ def test_cli_refuses_then_force_replaces_the_catalogue(app, runner):
     assert db.session.scalar(select(func.count()).select_from(ProofFile)) == 1  # the demo's own
     assert not proof_path.exists()
     assert "old-studio" not in set(db.session.scalars(select(AuditEntry.actor_name)))
+    assert _count(AwardRound) == 2  # the old rounds are gone, the demo's two made anew
+    assert _count(Nomination) == 131
+    assert _rankings() == rankings and len(rankings[FINISHED_ROUND]) == 111

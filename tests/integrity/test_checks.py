@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from io import BytesIO
 
-import pytest
 from sqlalchemy import delete, select, text, update
 
 from innovation_hub import search
@@ -38,6 +37,7 @@ from innovation_hub.submissions import services
 from innovation_hub.uploads import check_upload, path_of, uploads_folder
 from tests.awards import helpers
 from tests.factories import gen_achievement, gen_patent, gen_user
+from tests.worlds import world
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -62,7 +62,7 @@ class Site:
     proof: object
 
 
-@pytest.fixture
+@world
 def site(app, search_index) -> Site:  # a consistent site has its index
     finished = helpers.build(entries=4, judges=3, quota=2)
     helpers.to_publicity(finished, distinct_points)

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import inspect
 
-import pytest
 import whoosh.matching
 import whoosh.searching
 
 from innovation_hub import search
 from innovation_hub.search import deadline
 from innovation_hub.search.index import SearchIndex
+from tests import worlds
 from tests.factories import gen_achievement, gen_patent, gen_studio
 
 
-@pytest.fixture
+@worlds.world(index=True)
 def corpus(app):
     studio = gen_studio("炼铁检修工作室")
     gen_achievement(studio, "高炉风口快速更换装置", summary="缩短了更换时间。")

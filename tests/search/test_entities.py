@@ -7,10 +7,11 @@ import pytest
 
 from innovation_hub.extensions import db
 from innovation_hub.models import PatentKind, RecordStatus, StudioStatus
+from tests import worlds
 from tests.factories import gen_achievement, gen_patent, gen_studio
 
 
-@pytest.fixture
+@worlds.world(index=True)
 def world(app):
     steel = gen_studio("凌钢炼铁劳模创新工作室", leader="孙殿武", host_unit="凌河钢铁有限公司")
     rolling = gen_studio("韩景春轧钢工匠创新工作室", leader="韩景春", host_unit="凌河钢铁有限公司")

@@ -5,6 +5,7 @@ import pytest
 from innovation_hub.models import PatentKind
 from innovation_hub.search import analysis, numbers, pinyin
 from innovation_hub.search.highlight import highlight
+from tests import worlds
 from tests.factories import gen_achievement, gen_patent, gen_studio
 
 # ---------------------------------------------------------------- analysis, no index
@@ -81,7 +82,7 @@ def test_not_part_of_a_number(term):
 # ---------------------------------------------------------------- through the API
 
 
-@pytest.fixture
+@worlds.world(index=True)
 def corpus(app):
     studio = gen_studio("凌钢炼铁劳模创新工作室", leader="孙殿武", host_unit="凌河钢铁有限公司")
     plc = gen_achievement(studio, "PLC控制柜改造", completers=["孙殿武"], summary="改造控制柜。")

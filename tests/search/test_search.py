@@ -6,9 +6,10 @@ import pytest
 
 from innovation_hub.models import Category, District, Level, PatentKind, RecordStatus
 from tests.factories import gen_achievement, gen_patent, gen_studio
+from tests.worlds import world
 
 
-@pytest.fixture
+@world(index=True)
 def corpus(app):
     steel = gen_studio("炼铁工艺创新工作室", industry="冶金", district=District.LONGCHENG, leader="赵铁军",
                        level=Level.PROVINCIAL, host_unit="龙城钢铁公司")

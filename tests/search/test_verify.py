@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import delete, update
 from whoosh import index as whoosh_index
 
@@ -15,10 +14,11 @@ from innovation_hub.models import RecordStatus, utcnow
 from innovation_hub.search import changelog, verify_index
 from innovation_hub.search.index import current_index
 from innovation_hub.search.models import IndexPosition, LogState
+from tests import worlds
 from tests.factories import gen_achievement, gen_patent, gen_studio
 
 
-@pytest.fixture
+@worlds.world(index=True)
 def corpus(app):
     studio = gen_studio("核对索引工作室")
     return {"studio": studio, "a1": gen_achievement(studio, "核对用的第一项成果"),
