@@ -127,7 +127,7 @@ def app(request, tmp_path, monkeypatch, database_url):
         worlds.writes.watch(db.engine)
         yield app
         db.session.remove()
-        db.engine.dispose()
+        shared_engine.detach()
 
 
 @pytest.fixture

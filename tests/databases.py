@@ -107,6 +107,8 @@ class PostgresDatabases:
         self._restores: dict[str, str] = {}
         self._names = itertools.count(1)
         self._connections: weakref.WeakSet = weakref.WeakSet()
+        self._kept_open: weakref.WeakSet = weakref.WeakSet()  # the shared engine's: reused from test to test
+        self._scratch_admin = None
         event.listen(Pool, "connect", self._track)
 
     def _admin(self, url: str | None = None):
@@ -172,12 +174,31 @@ class PostgresDatabases:
             self._reset = self.keep(self._scratch, "test_kept")
             return self._scratch
         try:
-            with self._admin(self._scratch) as conn:
-                conn.execute(self._reset)
+            self._on_scratch().execute(self._reset)
         except Exception:  # a connection left by a test holds a lock: start over with a new scratch database
             self.drop(self._scratch)
             self._scratch = None
             return self.emptied()
+        return self._scratch
+
+    def _on_scratch(self):
+        """One autocommit connection to the scratch database for the process's resets (a new backend per
+        reset cost the server more than the reset)."""
+        if self._scratch_admin is None or self._scratch_admin.closed:
+            self._scratch_admin = self._admin(self._scratch)
+        return self._scratch_admin
+
+    @contextmanager
+    def _connection(self, url: str):
+        if url == self._scratch:
+            yield self._on_scratch()
+            return
+        with self._admin(url) as conn:
+            yield conn
+
+    @property
+    def scratch_url(self) -> str | None:
+        """This process's scratch database, if it has made it."""
         return self._scratch
 
     @property
@@ -188,7 +209,7 @@ class PostgresDatabases:
     def keep(self, url: str, schema: str) -> str:
         """Copy the rows of `url`'s database into its `schema` (tests/worlds.py); returns the statements that
         put them back (also what `restore(url, schema)` runs)."""
-        with self._admin(url) as conn:
+        with self._connection(url) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             conn.execute(f"CREATE SCHEMA {schema}")
             tables = [row[0] for row in conn.execute(
@@ -209,25 +230,34 @@ class PostgresDatabases:
 
     def restore(self, url: str, schema: str) -> None:
         """Put back into `url`'s database the rows `keep(url, schema)` copied."""
-        with self._admin(url) as conn:
+        with self._connection(url) as conn:
             conn.execute(self._restores[schema])
 
     def _track(self, dbapi_connection, _record) -> None:
         if hasattr(dbapi_connection, "info"):  # psycopg's; a test may also open SQLite files of its own
             self._connections.add(dbapi_connection)
 
-    def release(self, url: str) -> None:
-        """Close the connections still open to `url`'s database (a template must have none)."""
+    def keep_open(self, dbapi_connection) -> None:
+        """Leave this connection open when its database is released (it is the shared engine's)."""
+        self._kept_open.add(dbapi_connection)
+
+    def release(self, url: str, everything: bool = False) -> None:
+        """Close the connections still open to `url`'s database (a template must have none), but for the
+        shared engine's pooled ones to the scratch database unless `everything`."""
         name = url.rsplit("/", 1)[1]
         # Apps a test made and let go of still hold pooled connections to its database: close them here,
         # not in the garbage collector (psycopg warns there, and the suite turns warnings into errors).
         for connection in list(self._connections):
-            if not connection.closed and connection.info.dbname == name:
+            if connection.closed or connection.info.dbname != name:
+                continue
+            if everything or connection not in self._kept_open or url != self._scratch:
                 connection.close()
 
     def drop(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]
-        self.release(url)
+        if url == self._scratch and self._scratch_admin is not None:
+            self._scratch_admin.close()
+        self.release(url, everything=True)
         with self._admin() as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
@@ -266,19 +296,31 @@ class SharedEngine:
         from innovation_hub.extensions import db
 
         own = db.engine
-        self._url = own.url
         if self._engine is None:
             self._engine = create_engine(own.url, creator=self._connect, poolclass=type(own.pool))
             configure_engine(self._engine)
+        elif own.url != self._url:
+            self._engine.dispose()  # its pooled connections are to another test's database
+        self._url = own.url
         self._engine.url = own.url  # as the app's own engine says (a test may open the SQLite file itself)
         # Flask-SQLAlchemy's mapping of the app's engines (`db.engines`) is the one its sessions bind from.
         db.engines[None] = self._engine
         own.dispose()
 
+    def detach(self) -> None:
+        """At a test's end: its connections closed, but on PostgreSQL those to the process's scratch database,
+        which the next test reuses (emptied between tests; a new connection costs the server ~10 ms)."""
+        scratch = postgres and postgres.scratch_url
+        if not scratch or self._url.database != scratch.rsplit("/", 1)[1]:
+            self._engine.dispose()
+
     def _connect(self):
         dialect = self._engine.dialect
         args, kwargs = dialect.create_connect_args(self._url)
-        return dialect.connect(*args, **kwargs)
+        connection = dialect.connect(*args, **kwargs)
+        if postgres is not None:
+            postgres.keep_open(connection)
+        return connection
 
 
 shared_engine = SharedEngine()
