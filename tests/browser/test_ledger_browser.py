@@ -49,7 +49,6 @@ def test_admin_uploads_a_bad_ledger_then_a_good_one_and_imports_it(live_server, 
     patents.delete_rows(patents.max_row - 2, 3)  # three patents the site has are missing from this one
     partial = tmp_path / "缺三件专利的台账.xlsx"
     workbook.save(partial)
-    _slowed(monkeypatch)
 
     sign_in(page, base, "admin")
     page.locator(".navbar .dropdown-toggle").click()
@@ -75,6 +74,7 @@ def test_admin_uploads_a_bad_ledger_then_a_good_one_and_imports_it(live_server, 
     screenshot(page, "ledger-delete-option")
     page.get_by_role("link", name="不导入，重新上传").click()
 
+    _slowed(monkeypatch)  # from here on the progress bar is watched
     page.get_by_label("台账文件（.xlsx）").set_input_files(str(good))
     page.get_by_role("button", name="上传并校验").click()
     expect(page.locator(".ledger-progress")).to_be_visible()
